@@ -50,7 +50,7 @@ module.exports = {
       name: 'services-only-storage-interfaces',
       severity: 'error',
       comment: 'services/ import storage/index.ts, pubsub/index.ts and adapters/*/index.ts only, never a driver.',
-      from: { path: '^homeserver/src/services/' },
+      from: { path: '^homeserver/src/services/', pathNot: '\\.test\\.ts$' },
       to: {
         path: '^homeserver/src/(storage|pubsub|adapters)/',
         pathNot: '^homeserver/src/(storage/index\\.ts|pubsub/index\\.ts|adapters/[^/]+/index\\.ts)$',
@@ -60,7 +60,7 @@ module.exports = {
       name: 'services-no-drivers',
       severity: 'error',
       comment: 'services/ never import a database or redis driver directly.',
-      from: { path: '^homeserver/src/services/' },
+      from: { path: '^homeserver/src/services/', pathNot: '\\.test\\.ts$' },
       to: { path: 'node_modules/(knex|pg|better-sqlite3|ioredis|express)/' },
     },
     {

@@ -1,0 +1,222 @@
+/**
+ * Storage: the repository interfaces services use. This file is the only part of `storage/` that
+ * `services/` may import; the knex implementation lives in `knex/` and is chosen in `main.ts`.
+ *
+ * No driver or query-builder types appear here. Timestamps are milliseconds since the Unix epoch,
+ * keys are unpadded base64, events are stored exactly as the PDU JSON we accepted.
+ */
+import type { Pdu } from '@parley/federation';
+
+// ---------------------------------------------------------------------------------------------
+// Server keys
+
+/**
+ * One of our own ed25519 signing keys (public half only; the private key stays in the key file).
+ * https://spec.matrix.org/v1.19/server-server-api/#publishing-keys
+ */
+export interface OwnSigningKey {
+  /** e.g. `ed25519:a_AbCd` */
+  keyId: string;
+  /** Unpadded base64 public key. */
+  publicKey: string;
+  /** Until when servers may cache this key (`valid_until_ts`). */
+  validUntilTs: number;
+  /** When set, the key has been retired and is published under `old_verify_keys` with this `expired_ts`. */
+  expiredTs: number | null;
+}
+
+/**
+ * A verify key of another server, from its `/_matrix/key/v2/server` response or a notary.
+ * https://spec.matrix.org/v1.19/server-server-api/#retrieving-server-keys
+ */
+export interface RemoteServerKey {
+  serverName: string;
+  keyId: string;
+  publicKey: string;
+  /** `valid_until_ts` of the response the key came in (0 for `old_verify_keys`). */
+  validUntilTs: number;
+  /** Set for keys that came from `old_verify_keys`. */
+  expiredTs: number | null;
+  /** When we fetched it. */
+  fetchedTs: number;
+  /** The signed key response the key came from, kept so we can serve it as a notary. */
+  responseJson: string | null;
+}
+
+/** Our own keys and the keys we learned from other servers. */
+export interface ServerKeyRepository {
+  /** Inserts or replaces one of our keys (matched by key ID). */
+  saveOwnKey(key: OwnSigningKey): Promise<void>;
+  /** All our keys, current and expired, ordered by key ID. */
+  getOwnKeys(): Promise<OwnSigningKey[]>;
+  /** Inserts or replaces remote keys (matched by server name and key ID). */
+  storeRemoteKeys(keys: readonly RemoteServerKey[]): Promise<void>;
+  /** The stored keys of `serverName`; only the given key IDs when `keyIds` is passed. Ordered by key ID. */
+  getRemoteKeys(serverName: string, keyIds?: readonly string[]): Promise<RemoteServerKey[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream positions
+
+/**
+ * The streams a sync token tracks. Each has its own monotonic position.
+ * https://spec.matrix.org/v1.19/client-server-api/#syncing
+ */
+export type StreamName =
+  | 'events'
+  | 'receipts'
+  | 'typing'
+  | 'presence'
+  | 'account_data'
+  | 'to_device'
+  | 'device_lists'
+  | 'key_counts';
+
+/**
+ * Monotonic positions per stream, shared by every process of a deployment.
+ *
+ * `next()` called inside {@link Storage.transaction} holds the stream's row lock until that
+ * transaction ends, so positions become visible in the order they were handed out: a reader that
+ * sees position N has also seen every position below N that will ever commit. A rolled-back
+ * transaction gives its position back.
+ */
+export interface StreamPositions {
+  /** Allocates the next position of `stream` (strictly greater than any before it; starts at 1). */
+  next(stream: StreamName): Promise<number>;
+  /** The highest position handed out and committed so far (0 before the first). */
+  current(stream: StreamName): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rooms
+
+/** A room this server knows about. */
+export interface RoomRecord {
+  roomId: string;
+  roomVersion: string;
+  /** Sender of the `m.room.create` event. */
+  creator: string;
+  /** Listed in our public room directory. */
+  isPublic: boolean;
+}
+
+export interface RoomRepository {
+  /** Records a room; does nothing if it is already known (its version never changes). */
+  addRoom(room: RoomRecord): Promise<void>;
+  getRoom(roomId: string): Promise<RoomRecord | null>;
+  /** Lists or unlists a room in the public directory. */
+  setPublic(roomId: string, isPublic: boolean): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/** What the caller knows about an event it wants to persist. */
+export interface NewEvent {
+  eventId: string;
+  roomId: string;
+  /** The PDU as accepted; stored as JSON and returned unchanged. Its edges are read from here. */
+  pdu: Pdu;
+  /** Events we hold without their place in the DAG (fetched for auth chains, invites). */
+  outlier: boolean;
+  /** Why the auth rules rejected it, or null if accepted. */
+  rejectedReason: string | null;
+}
+
+/** An event as stored. */
+export interface StoredEvent {
+  eventId: string;
+  roomId: string;
+  type: string;
+  stateKey: string | null;
+  sender: string;
+  depth: number;
+  originServerTs: number;
+  /** Its position on the `events` stream. */
+  streamOrdering: number;
+  pdu: Pdu;
+  outlier: boolean;
+  rejectedReason: string | null;
+  /** Event ID of the redaction applied to it, if any. */
+  redactedBy: string | null;
+}
+
+/** The DAG edges recorded for one event. */
+export interface EventEdges {
+  prevEventIds: string[];
+  authEventIds: string[];
+}
+
+/** The result of {@link EventRepository.persist}. */
+export interface PersistResult {
+  streamOrdering: number;
+  /** False when the event was already stored (nothing was written). */
+  inserted: boolean;
+}
+
+/** One entry of a room's current state. */
+export interface StateEntry {
+  type: string;
+  stateKey: string;
+  eventId: string;
+}
+
+/** A change to a room's current state: entries to set (replacing) and keys to remove. */
+export interface CurrentStateDelta {
+  set: readonly StateEntry[];
+  remove: readonly { type: string; stateKey: string }[];
+}
+
+/** A change to a room's forward extremities. */
+export interface ExtremitiesDelta {
+  add: readonly string[];
+  remove: readonly string[];
+}
+
+/**
+ * Room events and their DAG. Persisting, extremity and state changes are separate steps so the
+ * rooms service decides them; run them together in {@link Storage.transaction}.
+ */
+export interface EventRepository {
+  /**
+   * Stores an event with its `prev_events` and `auth_events` edges and a fresh `events` stream
+   * position, all in one transaction. Idempotent: a known event ID writes nothing.
+   */
+  persist(event: NewEvent): Promise<PersistResult>;
+  /** The stored events among `eventIds`, in the order asked, skipping unknown IDs. */
+  getEvents(eventIds: readonly string[]): Promise<StoredEvent[]>;
+  /** Which of `eventIds` are stored. */
+  haveEvents(eventIds: readonly string[]): Promise<Set<string>>;
+  /** The recorded edges of each known event among `eventIds`. */
+  getEdges(eventIds: readonly string[]): Promise<Map<string, EventEdges>>;
+  /** Records that `redactionEventId` redacts `eventId`. */
+  markRedacted(eventId: string, redactionEventId: string): Promise<void>;
+
+  /** The room's forward extremities (events with no children yet), sorted. */
+  getForwardExtremities(roomId: string): Promise<string[]>;
+  updateForwardExtremities(roomId: string, delta: ExtremitiesDelta): Promise<void>;
+
+  /** The room's whole current state. */
+  getCurrentState(roomId: string): Promise<StateEntry[]>;
+  /** The event ID of one current state entry, or null. */
+  getCurrentStateEventId(roomId: string, type: string, stateKey: string): Promise<string | null>;
+  updateCurrentState(roomId: string, delta: CurrentStateDelta): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregate
+
+/** Everything the services persist, plus transactions over all of it. */
+export interface Storage {
+  readonly serverKeys: ServerKeyRepository;
+  readonly streams: StreamPositions;
+  readonly rooms: RoomRepository;
+  readonly events: EventRepository;
+  /**
+   * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
+   * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.
+   * Inside `fn` use only the `tx` it is given: on SQLite (one connection) a call on the outer Storage
+   * would wait for this very transaction to end.
+   */
+  transaction<T>(fn: (tx: Storage) => Promise<T>): Promise<T>;
+}

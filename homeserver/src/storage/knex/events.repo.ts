@@ -1,0 +1,208 @@
+/**
+ * Room events, their DAG edges, forward extremities and current state.
+ * https://spec.matrix.org/v1.19/server-server-api/#pdus
+ */
+import { referencedEventIds, type Pdu } from '@parley/federation';
+import type { EventEdges, EventRepository, NewEvent, StateEntry, StoredEvent } from '../index.js';
+import {
+  chunks,
+  insertIgnoringConflicts,
+  toBoolean,
+  toInteger,
+  upsert,
+  type Queryable,
+  type SqlContext,
+} from './dialect.js';
+import { nextStreamPosition } from './stream-positions.repo.js';
+import { transaction } from './tx.js';
+
+interface EventRow {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  depth: unknown;
+  origin_server_ts: unknown;
+  stream_ordering: unknown;
+  json: string;
+  rejected_reason: string | null;
+  outlier: unknown;
+  redacted_by: string | null;
+}
+
+export function createEventRepository(ctx: SqlContext): EventRepository {
+  const { db } = ctx;
+  return {
+    persist: (event) => transaction(db, (trx) => persistEvent(trx, event)),
+
+    async getEvents(eventIds) {
+      const byId = new Map<string, StoredEvent>();
+      for (const chunk of chunks(unique(eventIds))) {
+        const rows: EventRow[] = await db('events').select('*').whereIn('event_id', chunk);
+        for (const row of rows) byId.set(row.event_id, eventFromRow(row));
+      }
+      return eventIds.flatMap((id) => byId.get(id) ?? []);
+    },
+
+    haveEvents: (eventIds) => knownEventIds(db, eventIds),
+
+    async getEdges(eventIds) {
+      const edges = new Map<string, EventEdges>();
+      for (const id of await knownEventIds(db, eventIds)) edges.set(id, { prevEventIds: [], authEventIds: [] });
+      for (const chunk of chunks([...edges.keys()])) {
+        const prevRows: { event_id: string; prev_event_id: string }[] = await db('event_edges')
+          .select('event_id', 'prev_event_id')
+          .whereIn('event_id', chunk);
+        for (const row of prevRows) edges.get(row.event_id)?.prevEventIds.push(row.prev_event_id);
+        const authRows: { event_id: string; auth_event_id: string }[] = await db('event_auth_edges')
+          .select('event_id', 'auth_event_id')
+          .whereIn('event_id', chunk);
+        for (const row of authRows) edges.get(row.event_id)?.authEventIds.push(row.auth_event_id);
+      }
+      for (const edge of edges.values()) {
+        edge.prevEventIds.sort();
+        edge.authEventIds.sort();
+      }
+      return edges;
+    },
+
+    async markRedacted(eventId, redactionEventId) {
+      await db('events').where({ event_id: eventId }).update({ redacted_by: redactionEventId });
+    },
+
+    async getForwardExtremities(roomId) {
+      const rows: { event_id: string }[] = await db('room_forward_extremities')
+        .select('event_id')
+        .where({ room_id: roomId })
+        .orderBy('event_id');
+      return rows.map((row) => row.event_id);
+    },
+
+    updateForwardExtremities: (roomId, delta) =>
+      transaction(db, async (trx) => {
+        for (const chunk of chunks(unique(delta.remove))) {
+          await trx('room_forward_extremities').where({ room_id: roomId }).whereIn('event_id', chunk).delete();
+        }
+        const rows = unique(delta.add).map((eventId) => ({ room_id: roomId, event_id: eventId }));
+        await insertIgnoringConflicts(trx, 'room_forward_extremities', rows, ['room_id', 'event_id']);
+      }),
+
+    async getCurrentState(roomId) {
+      const rows: { type: string; state_key: string; event_id: string }[] = await db('current_state_events')
+        .select('type', 'state_key', 'event_id')
+        .where({ room_id: roomId })
+        .orderBy([{ column: 'type' }, { column: 'state_key' }]);
+      return rows.map((row): StateEntry => ({ type: row.type, stateKey: row.state_key, eventId: row.event_id }));
+    },
+
+    async getCurrentStateEventId(roomId, type, stateKey) {
+      const row: { event_id: string } | undefined = await db('current_state_events')
+        .select('event_id')
+        .where({ room_id: roomId, type, state_key: stateKey })
+        .first();
+      return row?.event_id ?? null;
+    },
+
+    updateCurrentState: (roomId, delta) =>
+      transaction(db, async (trx) => {
+        // Removals grouped by type: one statement per type instead of one per key.
+        const keysByType = new Map<string, string[]>();
+        for (const { type, stateKey } of delta.remove) keysByType.set(type, [...(keysByType.get(type) ?? []), stateKey]);
+        for (const [type, stateKeys] of keysByType) {
+          for (const chunk of chunks(unique(stateKeys))) {
+            await trx('current_state_events').where({ room_id: roomId, type }).whereIn('state_key', chunk).delete();
+          }
+        }
+        const rows = delta.set.map((entry) => ({
+          room_id: roomId,
+          type: entry.type,
+          state_key: entry.stateKey,
+          event_id: entry.eventId,
+        }));
+        await upsert(trx, 'current_state_events', rows, { conflict: ['room_id', 'type', 'state_key'], update: ['event_id'] });
+      }),
+  };
+}
+
+/** Writes the event row, its edges and its stream position; a known event ID writes nothing. */
+async function persistEvent(trx: Queryable, event: NewEvent): Promise<{ streamOrdering: number; inserted: boolean }> {
+  const existing = await streamOrderingOf(trx, event.eventId);
+  if (existing !== null) return { streamOrdering: existing, inserted: false };
+
+  const streamOrdering = await nextStreamPosition(trx, 'events');
+  // A concurrent process may have stored the same event since the check: then this insert does
+  // nothing, the position is left unused (a gap, harmless) and we report the stored one.
+  const inserted: unknown[] = await trx('events')
+    .insert(eventRow(event, streamOrdering))
+    .onConflict('event_id')
+    .ignore()
+    .returning('event_id');
+  if (inserted.length === 0) {
+    const stored = await streamOrderingOf(trx, event.eventId);
+    if (stored === null) throw new Error(`event ${event.eventId} neither inserted nor found`);
+    return { streamOrdering: stored, inserted: false };
+  }
+
+  const prevRows = unique(referencedEventIds(event.pdu.prev_events)).map((id) => ({ event_id: event.eventId, prev_event_id: id }));
+  const authRows = unique(referencedEventIds(event.pdu.auth_events)).map((id) => ({ event_id: event.eventId, auth_event_id: id }));
+  for (const chunk of chunks(prevRows)) await trx('event_edges').insert(chunk);
+  for (const chunk of chunks(authRows)) await trx('event_auth_edges').insert(chunk);
+  return { streamOrdering, inserted: true };
+}
+
+async function streamOrderingOf(db: Queryable, eventId: string): Promise<number | null> {
+  const row: { stream_ordering: unknown } | undefined = await db('events')
+    .select('stream_ordering')
+    .where({ event_id: eventId })
+    .first();
+  return row === undefined ? null : toInteger(row.stream_ordering);
+}
+
+async function knownEventIds(db: Queryable, eventIds: readonly string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const chunk of chunks(unique(eventIds))) {
+    const rows: { event_id: string }[] = await db('events').select('event_id').whereIn('event_id', chunk);
+    for (const row of rows) known.add(row.event_id);
+  }
+  return known;
+}
+
+function eventRow(event: NewEvent, streamOrdering: number): Omit<EventRow, 'redacted_by'> {
+  const { pdu } = event;
+  return {
+    event_id: event.eventId,
+    room_id: event.roomId,
+    type: pdu.type,
+    state_key: typeof pdu.state_key === 'string' ? pdu.state_key : null,
+    sender: pdu.sender,
+    depth: pdu.depth,
+    origin_server_ts: pdu.origin_server_ts,
+    stream_ordering: streamOrdering,
+    json: JSON.stringify(pdu),
+    rejected_reason: event.rejectedReason,
+    outlier: event.outlier,
+  };
+}
+
+function eventFromRow(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    roomId: row.room_id,
+    type: row.type,
+    stateKey: row.state_key,
+    sender: row.sender,
+    depth: toInteger(row.depth),
+    originServerTs: toInteger(row.origin_server_ts),
+    streamOrdering: toInteger(row.stream_ordering),
+    // Our own write of a PDU that was validated before it was persisted.
+    pdu: JSON.parse(row.json) as Pdu,
+    outlier: toBoolean(row.outlier),
+    rejectedReason: row.rejected_reason,
+    redactedBy: row.redacted_by,
+  };
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

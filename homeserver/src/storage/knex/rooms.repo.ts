@@ -1,0 +1,33 @@
+/** The rooms this server knows about. */
+import type { RoomRecord, RoomRepository } from '../index.js';
+import { insertIgnoringConflicts, toBoolean, type SqlContext } from './dialect.js';
+
+interface RoomRow {
+  room_id: string;
+  room_version: string;
+  creator: string;
+  is_public: unknown;
+}
+
+export function createRoomRepository(ctx: SqlContext): RoomRepository {
+  const { db } = ctx;
+  return {
+    async addRoom(room) {
+      const row = { room_id: room.roomId, room_version: room.roomVersion, creator: room.creator, is_public: room.isPublic };
+      await insertIgnoringConflicts(db, 'rooms', [row], ['room_id']);
+    },
+
+    async getRoom(roomId) {
+      const row: RoomRow | undefined = await db('rooms').select('*').where({ room_id: roomId }).first();
+      return row === undefined ? null : roomFromRow(row);
+    },
+
+    async setPublic(roomId, isPublic) {
+      await db('rooms').where({ room_id: roomId }).update({ is_public: isPublic });
+    },
+  };
+}
+
+function roomFromRow(row: RoomRow): RoomRecord {
+  return { roomId: row.room_id, roomVersion: row.room_version, creator: row.creator, isPublic: toBoolean(row.is_public) };
+}

@@ -1,0 +1,28 @@
+/**
+ * The knex implementation of {@link Storage}: one set of repositories for SQLite and PostgreSQL.
+ * Only `main.ts` and tests construct it.
+ */
+import type { Storage } from '../index.js';
+import type { Database } from './connect.js';
+import type { SqlContext } from './dialect.js';
+import { createEventRepository } from './events.repo.js';
+import { createRoomRepository } from './rooms.repo.js';
+import { createServerKeyRepository } from './server-keys.repo.js';
+import { createStreamPositions } from './stream-positions.repo.js';
+import { transaction } from './tx.js';
+
+/** Builds the Storage services use on top of an open, migrated database. */
+export function createKnexStorage(db: Database): Storage {
+  return storageOn({ db: db.knex, dialect: db.dialect });
+}
+
+/** Repositories bound to `ctx.db`: the pool, or inside {@link Storage.transaction} the transaction. */
+function storageOn(ctx: SqlContext): Storage {
+  return {
+    serverKeys: createServerKeyRepository(ctx),
+    streams: createStreamPositions(ctx),
+    rooms: createRoomRepository(ctx),
+    events: createEventRepository(ctx),
+    transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Transactions. Every multi-row write goes through {@link transaction} so it commits or rolls back
+ * as a whole; repositories call it even when already inside a transaction, which knex turns into
+ * a savepoint.
+ */
+import type { Knex } from 'knex';
+import type { Queryable } from './dialect.js';
+
+/**
+ * Runs `fn` in a transaction on `db`: a new transaction on the root connection pool, or a
+ * savepoint when `db` is already a transaction. Commits when `fn` resolves; rolls back and rethrows
+ * when it throws.
+ *
+ * Not retried on PostgreSQL deadlock or serialization errors: `fn` may have side effects. Take
+ * stream rows (see stream-positions.repo.ts) in a fixed order to avoid deadlocks.
+ */
+export async function transaction<T>(db: Queryable, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(fn);
+}
+
