@@ -1,6 +1,6 @@
 /**
  * The redaction algorithm of each room version.
- * https://spec.matrix.org/v1.19/rooms/v11/#redactions (and v1, v6, v9 for the older variants)
+ * https://spec.matrix.org/v1.19/rooms/v11/#redactions (and v1, v6, v8, v9 for the older variants)
  */
 import { isJsonObject, type JsonObject, type JsonValue } from '../json/canonical.js';
 import type { RedactionAlgorithm, RoomVersion } from '../room-versions/table.js';
@@ -30,6 +30,13 @@ const CONTENT_KEYS: Record<RedactionAlgorithm, Record<string, readonly string[] 
     'm.room.member': ['membership'],
     'm.room.create': ['creator'],
     'm.room.join_rules': ['join_rule'],
+    'm.room.power_levels': POWER_LEVEL_KEYS_V1,
+    'm.room.history_visibility': ['history_visibility'],
+  },
+  v8: {
+    'm.room.member': ['membership'],
+    'm.room.create': ['creator'],
+    'm.room.join_rules': ['join_rule', 'allow'],
     'm.room.power_levels': POWER_LEVEL_KEYS_V1,
     'm.room.history_visibility': ['history_visibility'],
   },

@@ -13,7 +13,7 @@ export type EventIdFormat =
   | 'reference-hash-urlsafe';
 
 /** Which redaction algorithm a room version uses (named after the version that introduced it). */
-export type RedactionAlgorithm = 'v1' | 'v6' | 'v9' | 'v11';
+export type RedactionAlgorithm = 'v1' | 'v6' | 'v8' | 'v9' | 'v11';
 
 /** Which state resolution algorithm a room version uses. */
 export type StateResolutionAlgorithm = 'v1' | 'v2' | 'v2.1';
@@ -110,7 +110,8 @@ const v6: RoomVersion = {
   limitNotificationsPowerLevels: true,
 };
 const v7: RoomVersion = { ...v6, id: '7', knockingSupported: true };
-const v8: RoomVersion = { ...v7, id: '8', restrictedJoinsSupported: true };
+// v8 keeps `allow` of m.room.join_rules when redacting (https://spec.matrix.org/v1.19/rooms/v8/#redactions).
+const v8: RoomVersion = { ...v7, id: '8', redaction: 'v8', restrictedJoinsSupported: true };
 const v9: RoomVersion = { ...v8, id: '9', redaction: 'v9' };
 const v10: RoomVersion = { ...v9, id: '10', knockRestrictedSupported: true, integerOnlyPowerLevels: true };
 const v11: RoomVersion = {

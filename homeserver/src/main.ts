@@ -1,0 +1,181 @@
+/**
+ * The composition root: the one place that opens the database, loads the signing key, builds the services and
+ * the HTTP app, and listens. `startServer` is also what integration tests and benchmarks use in-process.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import {
+  formatSigningKeyLine,
+  generateSigningKey,
+  parseSigningKeyLine,
+  type SigningKey,
+} from '../../federation/src/crypto/keys.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/schema.js';
+import { createApp } from './http/app.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { createLogger, type Logger } from './log.js';
+import { createServerKeys } from './services/federation/index.js';
+import { openDatabase, type Database } from './storage/knex/connect.js';
+
+export { loadConfig, validateConfig, ConfigError } from './config/load.js';
+export type { Config, ConfigInput } from './config/schema.js';
+
+/** The implementation name reported over federation. */
+export const SERVER_NAME_SOFTWARE = 'Parley';
+
+export interface StartServerOptions {
+  /** Defaults to a pino logger at `config.log.level` writing to stdout. */
+  logger?: Logger;
+  clock?: Clock;
+  /**
+   * An already open database to use instead of opening the configured one. The caller keeps ownership:
+   * `close()` does not close it.
+   */
+  database?: Database;
+  /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:8008`, with the real port when the config asked for port 0. */
+  url: string;
+  port: number;
+  config: Config;
+  /** Stops accepting, waits for in-flight requests (up to the timeout), closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Starts a homeserver for a resolved config. `config.listen.port` may be 0 to pick a free port. */
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const clock = options.clock ?? systemClock;
+  const signingKey = config.signing_key
+    ? parseSigningKeyLine(config.signing_key)
+    : await loadOrCreateSigningKey(config.signing_key_path, logger);
+
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.database.url,
+      sqlitePath: config.database.sqlite_path,
+      logger: logger.child({ component: 'storage' }),
+    }));
+
+  let shuttingDown = false;
+  const serverKeys = createServerKeys({
+    serverName: config.server_name,
+    signingKey,
+    oldVerifyKeys: config.old_verify_keys,
+    clock,
+  });
+  const app = createApp({
+    config,
+    logger,
+    metrics: createHttpMetrics(),
+    serverKeys,
+    software: { name: SERVER_NAME_SOFTWARE, version: await packageVersion() },
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const server = createServer(app);
+  let port: number;
+  try {
+    port = await listen(server, config.listen.port, config.listen.bind);
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+  const url = `http://${urlHost(config.listen.bind)}:${port}`;
+  logger.info({ url, serverName: config.server_name, keyId: signingKey.keyId, dialect: database.dialect }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      logger.info({}, 'shutting down');
+      await closeHttpServer(server, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+      if (ownsDatabase) await database.close();
+      logger.info({}, 'stopped');
+    })();
+    return closing;
+  };
+  return { url, port, config, close };
+}
+
+/**
+ * Reads the signing key file, or creates it (readable by the owner only) with a fresh key on first start.
+ * https://spec.matrix.org/v1.19/appendices/#signing-key
+ */
+export async function loadOrCreateSigningKey(path: string, logger: Logger): Promise<SigningKey> {
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    const line = text.split('\n').find((candidate) => candidate.trim() !== '');
+    if (!line) throw new Error(`signing key file ${path} is empty`);
+    return parseSigningKeyLine(line);
+  }
+  const key = generateSigningKey();
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    // 'wx' fails rather than overwrite a key another process wrote in the meantime; then use that one.
+    await writeFile(path, `${formatSigningKeyLine(key)}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSigningKey(path, logger);
+    throw error;
+  }
+  logger.info({ path, keyId: key.keyId }, 'generated a new signing key');
+  return key;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, and after `timeoutMs` cuts whatever is still open. */
+async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections whose request was in flight at close() become idle later; close them as they do.
+  server.closeIdleConnections();
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweeper);
+    clearTimeout(timer);
+  }
+}
+
+function urlHost(bind: string): string {
+  if (bind === '0.0.0.0' || bind === '::') return '127.0.0.1';
+  return bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
+}
+
+let cachedVersion: string | undefined;
+
+/** The homeserver package's version, for `/_matrix/federation/v1/version`. */
+async function packageVersion(): Promise<string> {
+  if (cachedVersion === undefined) {
+    const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
+    cachedVersion = (JSON.parse(text) as { version: string }).version;
+  }
+  return cachedVersion;
+}
