@@ -20,3 +20,6 @@ export * from './events/validate.js';
 export * from './x-matrix/header.js';
 export { resolveState } from './state-res/resolve.js';
 export type { StateResStore, StateResEvent, StateMap, ResolveStateInput, Authorize } from './state-res/types.js';
+export * from './auth/rules.js';
+export * from './auth/auth-events.js';
+export * from './auth/power-levels.js';

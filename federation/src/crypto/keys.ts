@@ -58,12 +58,22 @@ export function parseSigningKeyLine(line: string): SigningKey {
   return signingKeyFromSeed(decodeBase64(parts[2] as string), parts[1] as string);
 }
 
-/** Wraps a raw 32-byte ed25519 public key as a node KeyObject for verification. */
+/** Parsed public keys by their hex form: building a KeyObject costs as much as a verification. */
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_LIMIT = 4096;
+
+/** Wraps a raw 32-byte ed25519 public key as a node KeyObject for verification (memoised). */
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== 32) throw new Error('an ed25519 public key is 32 bytes');
-  return createPublicKey({
+  const cacheKey = Buffer.from(publicKey).toString('hex');
+  const cached = publicKeyCache.get(cacheKey);
+  if (cached) return cached;
+  const keyObject = createPublicKey({
     key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKey)]),
     format: 'der',
     type: 'spki',
   });
+  if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
+  publicKeyCache.set(cacheKey, keyObject);
+  return keyObject;
 }

@@ -88,8 +88,8 @@ type Container = JsonObject | JsonValue[];
 /** Every object and array inside `object`, itself included, but not inside top-level signatures/unsigned. */
 function containers(object: JsonObject): Container[] {
   const found: Container[] = [];
-  const walk = (value: JsonValue, top: boolean): void => {
-    if (value === null || typeof value !== 'object') return;
+  const walk = (value: JsonValue | undefined, top: boolean): void => {
+    if (value === null || value === undefined || typeof value !== 'object') return;
     found.push(value);
     for (const [name, child] of Object.entries(value)) {
       if (top && (name === 'signatures' || name === 'unsigned')) continue;

@@ -138,5 +138,5 @@ function normaliseNegativeZero(value: JsonValue): JsonValue {
   if (Object.is(value, -0)) return 0;
   if (Array.isArray(value)) return value.map(normaliseNegativeZero);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normaliseNegativeZero(item)]));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normaliseNegativeZero(item as JsonValue)]));
 }

@@ -10,7 +10,7 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 /** A JSON object. */
 export interface JsonObject {
-  [key: string]: JsonValue;
+  [key: string]: JsonValue | undefined;
 }
 
 /** Largest integer canonical JSON allows (2**53 - 1). */
