@@ -33,6 +33,13 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|dns|child_process|dgram|tls)$' },
     },
     {
+      name: 'federation-through-its-package',
+      severity: 'error',
+      comment: 'Others use @parley/federation (its index, or /testing in tests), never its inner files.',
+      from: { path: '^(homeserver|test|bench)/' },
+      to: { path: '^federation/src/', pathNot: '^federation/src/(index|testing)\\.ts$' },
+    },
+    {
       name: 'http-not-to-storage',
       severity: 'error',
       comment: 'http/ and ws/ call services and config, never storage/, pubsub/ or adapters/.',

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { decodeBase64 } from '../federation/src/crypto/base64.js';
-import { verifyJsonSignature } from '../federation/src/crypto/sign.js';
-import type { JsonObject } from '../federation/src/json/canonical.js';
+import { decodeBase64 } from '@parley/federation';
+import { verifyJsonSignature } from '@parley/federation';
+import type { JsonObject } from '@parley/federation';
 import { loadConfig, startServer, validateConfig } from '@parley/homeserver';
 
 const PARLEY_BIN = fileURLToPath(new URL('../homeserver/bin/parley.js', import.meta.url));

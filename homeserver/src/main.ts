@@ -11,14 +11,19 @@ import {
   generateSigningKey,
   parseSigningKeyLine,
   type SigningKey,
-} from '../../federation/src/crypto/keys.js';
+} from '@parley/federation';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
+import { createServices } from './services/registry.js';
+import { createAuthenticators } from './http/middleware/auth.js';
+import { clientRoutes } from './http/routes.js';
+import { createMemoryNotifier } from './pubsub/memory.js';
 import { openDatabase, type Database } from './storage/knex/connect.js';
+import { createKnexStorage } from './storage/knex/storage.js';
 
 export { loadConfig, validateConfig, ConfigError } from './config/load.js';
 export type { Config, ConfigInput } from './config/schema.js';
@@ -68,6 +73,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
       logger: logger.child({ component: 'storage' }),
     }));
 
+  const storage = createKnexStorage(database);
+  // Embedded default: one process, in-memory wake-ups. With redis.url the Redis notifier carries them.
+  const notifier = createMemoryNotifier();
+  const services = createServices({
+    config,
+    storage,
+    notifier,
+    clock,
+    logger,
+    serverName: config.server_name,
+    signingKey,
+  });
+
   let shuttingDown = false;
   const serverKeys = createServerKeys({
     serverName: config.server_name,
@@ -82,6 +100,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     serverKeys,
     software: { name: SERVER_NAME_SOFTWARE, version: await packageVersion() },
     isShuttingDown: () => shuttingDown,
+    routes: clientRoutes(services),
+    authenticators: createAuthenticators(services),
   });
 
   const server = createServer(app);
@@ -101,6 +121,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
       shuttingDown = true;
       logger.info({}, 'shutting down');
       await closeHttpServer(server, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+      await notifier.close();
       if (ownsDatabase) await database.close();
       logger.info({}, 'stopped');
     })();

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseSigningKeyLine } from '../../../federation/src/crypto/keys.js';
+import { parseSigningKeyLine } from '@parley/federation';
 import { renderDefaultConfig } from './generate.js';
 import { validateConfig } from './load.js';
 import { configLeaves, envVarName } from './schema.js';

@@ -4,7 +4,7 @@
  */
 import { stringify as stringifyYaml } from 'yaml';
 import type { z } from 'zod';
-import { formatSigningKeyLine, generateSigningKey } from '../../../federation/src/crypto/keys.js';
+import { formatSigningKeyLine, generateSigningKey } from '@parley/federation';
 import { configSchema, describeSchemaNode, envVarName, objectShape } from './schema.js';
 
 export interface GenerateConfigOptions {

@@ -4,9 +4,9 @@
  * a key name is an error rather than a silently ignored setting.
  */
 import { z } from 'zod';
-import { decodeBase64 } from '../../../federation/src/crypto/base64.js';
-import { parseSigningKeyLine } from '../../../federation/src/crypto/keys.js';
-import { isValidServerName } from '../../../federation/src/ids/server-name.js';
+import { decodeBase64 } from '@parley/federation';
+import { parseSigningKeyLine } from '@parley/federation';
+import { isValidServerName } from '@parley/federation';
 import { LOG_LEVELS } from '../log.js';
 
 /** Extra information the generator and the env mapping read from a field's metadata. */

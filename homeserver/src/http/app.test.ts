@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../../federation/src/crypto/keys.js';
+import { generateSigningKey } from '@parley/federation';
 import { manualClock } from '../clock.js';
 import { createLogger } from '../log.js';
 import { createServerKeys } from '../services/federation/index.js';

@@ -3,39 +3,10 @@
  * https://spec.matrix.org/v1.19/client-server-api/#standard-error-response
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { JsonValue } from '../../../federation/src/json/canonical.js';
 import type { Logger } from '../log.js';
 
-/** The JSON body of a Matrix error response. */
-export interface MatrixErrorBody {
-  errcode: string;
-  error: string;
-  [extra: string]: JsonValue;
-}
-
-/**
- * An error with an HTTP status and a Matrix `errcode`, thrown anywhere in request handling:
- * `throw new MatrixError(403, 'M_FORBIDDEN', 'You are not invited to this room')`.
- */
-export class MatrixError extends Error {
-  readonly extra: Readonly<Record<string, JsonValue>>;
-
-  constructor(
-    readonly status: number,
-    readonly errcode: string,
-    message: string,
-    extra: Record<string, JsonValue> = {},
-  ) {
-    super(message);
-    this.name = 'MatrixError';
-    this.extra = extra;
-  }
-
-  /** The response body: `{ errcode, error, ...extra }`. */
-  toJSON(): MatrixErrorBody {
-    return { ...this.extra, errcode: this.errcode, error: this.message };
-  }
-}
+export { MatrixError, type MatrixErrorBody } from '../matrix-error.js';
+import { MatrixError } from '../matrix-error.js';
 
 /** Errors raised by express and body-parser carry these fields. */
 interface HttpLibraryError {

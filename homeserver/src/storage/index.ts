@@ -6,6 +6,17 @@
  * keys are unpadded base64, events are stored exactly as the PDU JSON we accepted.
  */
 import type { Pdu } from '@parley/federation';
+import type { AccountStore } from './accounts.js';
+import type { EphemeralStore } from './ephemeral.js';
+import type { PushStore } from './push.js';
+import type { RoomStateStore } from './room-state.js';
+import type { SearchStore } from './search.js';
+
+export type * from './accounts.js';
+export type * from './ephemeral.js';
+export type * from './push.js';
+export type * from './room-state.js';
+export type * from './search.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -212,6 +223,11 @@ export interface Storage {
   readonly streams: StreamPositions;
   readonly rooms: RoomRepository;
   readonly events: EventRepository;
+  readonly accounts: AccountStore;
+  readonly roomState: RoomStateStore;
+  readonly ephemeral: EphemeralStore;
+  readonly push: PushStore;
+  readonly search: SearchStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64 } from '../../../../federation/src/crypto/base64.js';
-import { generateSigningKey } from '../../../../federation/src/crypto/keys.js';
-import { verifyJsonSignature } from '../../../../federation/src/crypto/sign.js';
-import type { JsonObject } from '../../../../federation/src/json/canonical.js';
+import { decodeBase64 } from '@parley/federation';
+import { generateSigningKey } from '@parley/federation';
+import { verifyJsonSignature } from '@parley/federation';
+import type { JsonObject } from '@parley/federation';
 import { manualClock } from '../../clock.js';
 import { createServerKeys, KEY_RESPONSE_VALIDITY_MS } from './index.js';
 

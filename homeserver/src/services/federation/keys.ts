@@ -2,10 +2,10 @@
  * This server's signing keys as published to other servers.
  * https://spec.matrix.org/v1.19/server-server-api/#publishing-keys
  */
-import { encodeUnpaddedBase64 } from '../../../../federation/src/crypto/base64.js';
-import type { SigningKey } from '../../../../federation/src/crypto/keys.js';
-import { signJson } from '../../../../federation/src/crypto/sign.js';
-import type { JsonObject } from '../../../../federation/src/json/canonical.js';
+import { encodeUnpaddedBase64 } from '@parley/federation';
+import type { SigningKey } from '@parley/federation';
+import { signJson } from '@parley/federation';
+import type { JsonObject } from '@parley/federation';
 import type { Clock } from '../../clock.js';
 
 /** A key we no longer sign with, still published so that old events can be checked. */

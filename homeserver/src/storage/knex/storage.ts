@@ -10,6 +10,11 @@ import { createRoomRepository } from './rooms.repo.js';
 import { createServerKeyRepository } from './server-keys.repo.js';
 import { createStreamPositions } from './stream-positions.repo.js';
 import { transaction } from './tx.js';
+import { createAccountStore } from './accounts.repo.js';
+import { createEphemeralStore } from './ephemeral.repo.js';
+import { createPushStore } from './push.repo.js';
+import { createRoomStateStore } from './room-state.repo.js';
+import { createSearchStore } from './search.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -23,6 +28,11 @@ function storageOn(ctx: SqlContext): Storage {
     streams: createStreamPositions(ctx),
     rooms: createRoomRepository(ctx),
     events: createEventRepository(ctx),
+    accounts: createAccountStore(ctx),
+    roomState: createRoomStateStore(ctx),
+    ephemeral: createEphemeralStore(ctx),
+    push: createPushStore(ctx),
+    search: createSearchStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }

@@ -5,6 +5,11 @@
  */
 import type { Knex } from 'knex';
 import * as m0001 from './0001_init.js';
+import * as m0002 from './0002_accounts.js';
+import * as m0003 from './0003_room_state.js';
+import * as m0004 from './0004_ephemeral.js';
+import * as m0005 from './0005_push.js';
+import * as m0006 from './0006_search.js';
 
 /** A migration: a unique, sortable name and its schema change. */
 export interface Migration {
@@ -14,7 +19,7 @@ export interface Migration {
 }
 
 /** All migrations, oldest first. Names are recorded in `knex_migrations`; never rename one. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
 
 /** Hands {@link MIGRATIONS} to knex's migrator. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
