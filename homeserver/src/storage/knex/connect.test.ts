@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialectForUrl, openDatabase, type Database, type StorageLogger } from './connect.js';
 import { testPostgresUrl } from '../testing/for-each-database.js';
+import { MIGRATIONS } from '../migrations/index.js';
 
 function recordingLogger(): StorageLogger & { lines: { level: string; fields: Record<string, unknown>; message?: string }[] } {
   const lines: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
@@ -65,14 +66,14 @@ describe('openDatabase on SQLite', () => {
     const firstLogger = recordingLogger();
     const first = await openDatabase({ sqlitePath: path, logger: firstLogger });
     await first.close();
-    expect(firstLogger.lines).toContainEqual({ level: 'info', fields: { migrations: ['0001_init'] }, message: 'applied database migrations' });
+    expect(firstLogger.lines).toContainEqual({ level: 'info', fields: { migrations: MIGRATIONS.map((migration) => migration.name) }, message: 'applied database migrations' });
 
     const secondLogger = recordingLogger();
     const second = await openDatabase({ sqlitePath: path, logger: secondLogger });
     opened.push(second);
     expect(secondLogger.lines.some((line) => line.message === 'applied database migrations')).toBe(false);
     const applied = (await second.knex('knex_migrations').select('name')) as { name: string }[];
-    expect(applied.map((row) => row.name)).toEqual(['0001_init']);
+    expect(applied.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
   });
 
   it('works in memory', async () => {
@@ -113,7 +114,7 @@ describe.skipIf(adminUrl === undefined)('openDatabase on PostgreSQL', () => {
       const db = opened[0] as Database;
       expect(db.dialect).toBe('postgres');
       const applied = (await db.knex('knex_migrations').select('name')) as { name: string }[];
-      expect(applied.map((row) => row.name)).toEqual(['0001_init']);
+      expect(applied.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
       // bigint arrives as a number on our pools.
       const rows = (await db.knex.raw('SELECT 9007199254740991::bigint AS n')) as { rows: { n: unknown }[] };
       expect(rows.rows[0]?.n).toBe(Number.MAX_SAFE_INTEGER);
