@@ -11,12 +11,16 @@ import type { EphemeralStore } from './ephemeral.js';
 import type { PushStore } from './push.js';
 import type { RoomStateStore } from './room-state.js';
 import type { SearchStore } from './search.js';
+import type { SyncStore } from './sync.js';
+import type { UserDataStore } from './user-data.js';
 
 export type * from './accounts.js';
 export type * from './ephemeral.js';
 export type * from './push.js';
 export type * from './room-state.js';
 export type * from './search.js';
+export type * from './sync.js';
+export type * from './user-data.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -228,6 +232,8 @@ export interface Storage {
   readonly ephemeral: EphemeralStore;
   readonly push: PushStore;
   readonly search: SearchStore;
+  readonly sync: SyncStore;
+  readonly userData: UserDataStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

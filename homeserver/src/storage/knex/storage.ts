@@ -15,6 +15,8 @@ import { createEphemeralStore } from './ephemeral.repo.js';
 import { createPushStore } from './push.repo.js';
 import { createRoomStateStore } from './room-state.repo.js';
 import { createSearchStore } from './search.repo.js';
+import { createSyncStore } from './sync.repo.js';
+import { createUserDataStore } from './user-data.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -33,6 +35,8 @@ function storageOn(ctx: SqlContext): Storage {
     ephemeral: createEphemeralStore(ctx),
     push: createPushStore(ctx),
     search: createSearchStore(ctx),
+    sync: createSyncStore(ctx),
+    userData: createUserDataStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }

@@ -10,6 +10,8 @@ import * as m0003 from './0003_room_state.js';
 import * as m0004 from './0004_ephemeral.js';
 import * as m0005 from './0005_push.js';
 import * as m0006 from './0006_search.js';
+import * as m0007 from './0007_user_data.js';
+import * as m0008 from './0008_sync.js';
 
 /** A migration: a unique, sortable name and its schema change. */
 export interface Migration {
@@ -19,7 +21,7 @@ export interface Migration {
 }
 
 /** All migrations, oldest first. Names are recorded in `knex_migrations`; never rename one. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 
 /** Hands {@link MIGRATIONS} to knex's migrator. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
