@@ -20,7 +20,7 @@ export function formatMeasurement(measurement: Measurement): string {
   const line = `  ${measurement.name}: ${value} ${measurement.unit}`;
   if (!measurement.baseline) return line;
   const ratio = measurement.value / measurement.baseline.value;
-  return `${line}  (ratio ${ratio.toFixed(2)}x vs ${measurement.baseline.name})`;
+  return `${line}  (ratio ${ratio.toPrecision(3)}x vs ${measurement.baseline.name})`;
 }
 
 /** Runs `fn` repeatedly for at least `minMs` and returns operations per second. */

@@ -10,18 +10,22 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { renderDefaultConfig } from './config/generate.js';
 import { ConfigError, defaultBaseDir, loadConfig, validateConfig } from './config/load.js';
-import { startServer, type RunningServer } from './main.js';
+import { createRegistrationToken, startServer, type RunningServer } from './main.js';
 
 export const USAGE = `Usage: parley [command] [options]
 
 Commands:
   start                     Start the homeserver (the default command)
   generate-config           Print a commented default config with a fresh signing key
+  create-registration-token Create a token for registration.mode "token" and print it
 
 Options:
   -c, --config <file>       YAML config file (default: $PARLEY_CONFIG); env vars override its keys
       --server-name <name>  generate-config: the server name to write (default: localhost:8008)
   -o, --output <file>       generate-config: write to this file instead of stdout (never overwrites)
+      --token <token>       create-registration-token: the token (default: random)
+      --uses-allowed <n>    create-registration-token: how many registrations it allows (default: unlimited)
+      --expires <date>      create-registration-token: ISO date after which it stops working (default: never)
   -h, --help                Show this help
 
 Without any config, parley serves http://127.0.0.1:8008 as server "localhost:8008" with data in ./data.
@@ -51,6 +55,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         'server-name': { type: 'string' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
+        token: { type: 'string' },
+        'uses-allowed': { type: 'string' },
+        expires: { type: 'string' },
       },
     });
     if (values.help) {
@@ -63,6 +70,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       case 'start':
         await start(values.config);
         return EXIT_OK;
+      case 'create-registration-token':
+        return await createToken(values);
       case 'generate-config':
         return await generateConfig({ serverName: values['server-name'], output: values.output });
       default:
@@ -117,6 +126,18 @@ async function generateConfig(options: { serverName?: string; output?: string })
     throw error;
   }
   console.error(`wrote ${path}`);
+  return EXIT_OK;
+}
+
+/** `parley create-registration-token`: writes the token to the configured database and prints it. */
+async function createToken(values: { config?: string; token?: string; 'uses-allowed'?: string; expires?: string }): Promise<number> {
+  const usesAllowed = values['uses-allowed'] === undefined ? null : Number(values['uses-allowed']);
+  if (usesAllowed !== null && (!Number.isInteger(usesAllowed) || usesAllowed < 0)) throw new UsageError('--uses-allowed must be a non-negative integer');
+  const expiryTs = values.expires === undefined ? null : Date.parse(values.expires);
+  if (expiryTs !== null && Number.isNaN(expiryTs)) throw new UsageError('--expires must be a date such as 2027-01-31T00:00:00Z');
+  const config = loadConfig({ configPath: values.config });
+  const created = await createRegistrationToken(config, { token: values.token, usesAllowed, expiryTs });
+  process.stdout.write(`${created.token}\n`);
   return EXIT_OK;
 }
 

@@ -18,10 +18,14 @@ import { createApp } from './http/app.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
-import { createServices } from './services/registry.js';
+import { closeServices, createServices } from './services/registry.js';
+import { createRegistrationToken as createTokenIn, type NewRegistrationToken, type RegistrationTokenInfo } from './services/accounts/index.js';
 import { createAuthenticators } from './http/middleware/auth.js';
+import { attachRateLimiter, createRateLimiter } from './http/middleware/rate-limit.js';
 import { clientRoutes } from './http/routes.js';
+import type { Notifier } from './pubsub/index.js';
 import { createMemoryNotifier } from './pubsub/memory.js';
+import { createRedisNotifier } from './pubsub/redis.js';
 import { openDatabase, type Database } from './storage/knex/connect.js';
 import { createKnexStorage } from './storage/knex/storage.js';
 
@@ -42,6 +46,11 @@ export interface StartServerOptions {
   database?: Database;
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Prefix of the Redis pub/sub channel (with `redis.url`): processes of one deployment must share it.
+   * Default `parley:<server_name>:`, so deployments sharing a Redis stay apart; tests pass their own.
+   */
+  redisPrefix?: string;
 }
 
 /** A listening server. */
@@ -75,7 +84,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
 
   const storage = createKnexStorage(database);
   // Embedded default: one process, in-memory wake-ups. With redis.url the Redis notifier carries them.
-  const notifier = createMemoryNotifier();
+  let notifier: Notifier;
+  try {
+    notifier = await createNotifier(config, options, logger);
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
   const services = createServices({
     config,
     storage,
@@ -85,6 +100,14 @@ export async function startServer(config: Config, options: StartServerOptions = 
     serverName: config.server_name,
     signingKey,
   });
+
+  const rateLimiter = createRateLimiter({
+    limits: config.rate_limits,
+    redisUrl: config.redis.url,
+    serverName: config.server_name,
+    logger: logger.child({ component: 'rate-limit' }),
+  });
+  attachRateLimiter(services, rateLimiter);
 
   let shuttingDown = false;
   const serverKeys = createServerKeys({
@@ -109,6 +132,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
   try {
     port = await listen(server, config.listen.port, config.listen.bind);
   } catch (error) {
+    await closeServices(services).catch(() => undefined);
+    await rateLimiter.close();
+    await notifier.close();
     if (ownsDatabase) await database.close();
     throw error;
   }
@@ -121,13 +147,47 @@ export async function startServer(config: Config, options: StartServerOptions = 
       shuttingDown = true;
       logger.info({}, 'shutting down');
       await closeHttpServer(server, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
+      // Background timers (typing expiry, presence sweep) write to storage: stop them before it closes.
+      await closeServices(services).catch((error: unknown) => logger.warn({ err: error }, 'closing services failed'));
       await notifier.close();
+      await rateLimiter.close();
       if (ownsDatabase) await database.close();
       logger.info({}, 'stopped');
     })();
     return closing;
   };
   return { url, port, config, close };
+}
+
+/** The notifier: Redis pub/sub when `redis.url` is set (several processes), else in-process. */
+async function createNotifier(config: Config, options: StartServerOptions, logger: Logger): Promise<Notifier> {
+  if (!config.redis.url) return createMemoryNotifier();
+  const log = logger.child({ component: 'notifier' });
+  const notifier = await createRedisNotifier({
+    url: config.redis.url,
+    prefix: options.redisPrefix ?? `parley:${config.server_name}:`,
+    onError: (error) => log.warn({ err: error }, 'redis notifier error'),
+  });
+  log.info({}, 'wake-ups go through redis');
+  return notifier;
+}
+
+/**
+ * Creates a registration token in the configured database (what `parley create-registration-token` runs). Works
+ * while the server is running.
+ * https://spec.matrix.org/v1.19/client-server-api/#token-authenticated-registration
+ */
+export async function createRegistrationToken(
+  config: Config,
+  options: NewRegistrationToken,
+  clock: Clock = systemClock,
+): Promise<RegistrationTokenInfo> {
+  const database = await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlite_path });
+  try {
+    return await createTokenIn(createKnexStorage(database).accounts, clock, options);
+  } finally {
+    await database.close();
+  }
 }
 
 /**

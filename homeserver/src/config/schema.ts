@@ -65,6 +65,39 @@ const MAPPING = { error: 'expected a mapping of keys' };
 
 const BODY_SIZE_MESSAGE = 'expected a positive integer number of bytes';
 
+const RATE_MESSAGE = 'expected a positive number';
+
+/** One rate-limited action: a bucket of `burst_count` requests refilled at `per_second`. */
+function rateLimitAction(perSecond: number, burstCount: number, description: string) {
+  return field(
+    z
+      .strictObject({
+        per_second: field(z.number({ error: RATE_MESSAGE }).positive(RATE_MESSAGE).default(perSecond), {
+          description: 'Sustained requests per second.',
+        }),
+        burst_count: field(z.int({ error: 'expected a positive integer' }).positive('expected a positive integer').default(burstCount), {
+          description: 'Requests allowed at once before the sustained rate applies.',
+        }),
+      }, MAPPING)
+      .prefault({}),
+    { description },
+  );
+}
+
+/** Rate limits per action; see http/middleware/rate-limit.ts. */
+function rateLimitsSchema() {
+  return z
+    .strictObject({
+      enabled: field(z.boolean({ error: 'expected true or false' }).default(true), {
+        description: 'Set to false to turn every rate limit off (for tests and benchmarks).',
+      }),
+      login: rateLimitAction(0.2, 5, 'POST /login attempts, per IP.'),
+      register: rateLimitAction(0.1, 5, 'POST /register requests, per IP.'),
+      message: rateLimitAction(5, 30, 'Messages and other room events sent, per user.'),
+    }, MAPPING)
+    .prefault({});
+}
+
 /** The configuration schema. Keys are snake_case as in the YAML file. */
 export const configSchema = z.strictObject({
   server_name: field(serverName.optional(), {
@@ -162,6 +195,79 @@ export const configSchema = z.strictObject({
       }, MAPPING)
       .prefault({}),
     { description: 'Who may create accounts.' },
+  ),
+  sessions: field(
+    z
+      .strictObject({
+        refreshable_access_token_lifetime_ms: field(
+          z.int({ error: 'expected a positive integer of milliseconds' }).positive('expected a positive integer of milliseconds').default(5 * 60 * 1000),
+          {
+            description:
+              'How long an access token lives when the client asked for a refresh token (refresh_token: true on ' +
+              '/login or /register). Tokens issued without a refresh token never expire.',
+          },
+        ),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'Login sessions and access tokens.' },
+  ),
+  rate_limits: field(rateLimitsSchema(), {
+    description:
+      'Request rate limits, per user when the request carries an access token and per client IP otherwise. ' +
+      'Each action allows burst_count requests at once, refilled at per_second. Counters live in Redis when ' +
+      'redis.url is set (shared by every process), in memory otherwise. Excess requests get 429 M_LIMIT_EXCEEDED.',
+  }),
+  presence: field(
+    z
+      .strictObject({
+        enabled: field(z.boolean({ error: 'expected true or false' }).default(true), {
+          description:
+            'Track and serve presence (online/unavailable/offline, last active, status messages). Set to false on ' +
+            'busy servers: PUT /presence is then accepted and ignored, and everyone reads as offline.',
+        }),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'Presence: who is online, shared only with users who share a room.' },
+  ),
+  user_directory: field(
+    z
+      .strictObject({
+        search_all_users: field(z.boolean({ error: 'expected true or false' }).default(false), {
+          description:
+            'false: /user_directory/search finds users who share a room with the searcher or sit in a public room. ' +
+            'true: it finds every local user with a profile (for private company servers where everyone may be found).',
+        }),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'The user directory (finding people by name).' },
+  ),
+  http: field(
+    z
+      .strictObject({
+        trust_proxy: field(z.boolean({ error: 'expected true or false' }).default(false), {
+          description:
+            'Set to true when parley runs behind a reverse proxy (nginx, Caddy...) that sets X-Forwarded-For: rate ' +
+            'limits and the last-seen IP of devices then use the client address the proxy reports. Leave false when ' +
+            'clients connect directly, or anyone could fake their address with that header.',
+        }),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'The HTTP listener behind a proxy.' },
+  ),
+  rooms: field(
+    z
+      .strictObject({
+        redaction_retention_ms: field(
+          z.int({ error: 'expected a non-negative integer of milliseconds' }).nonnegative('expected a non-negative integer of milliseconds').default(7 * 24 * 60 * 60 * 1000),
+          {
+            description:
+              'How long the original content of a redacted (deleted) event is kept for admins and moderation before it ' +
+              'is purged from the database. 0 purges at the next redaction. Default: 7 days.',
+          },
+        ),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'Rooms and events.' },
   ),
   log: field(
     z

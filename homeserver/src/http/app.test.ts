@@ -61,7 +61,7 @@ describe('built-in endpoints', () => {
     expect(versions).toContain('r0.6.1');
     expect(versions.at(-1)).toBe('v1.19');
     expect(versions.filter((version) => version.startsWith('v1.'))).toHaveLength(19);
-    expect(body.unstable_features).toEqual({});
+    expect(body.unstable_features).toEqual({ 'org.matrix.msc4089': true });
   });
 
   it('serves the well-known documents', async () => {

@@ -15,7 +15,10 @@ import { Reply, defineRoute, mountRoutes, type AnyRoute, type MountOptions } fro
 import { wellKnownRoutes } from './well-known.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 'public_baseurl' | 'well_known' | 'max_request_body_bytes'>;
+  config: Pick<Config, 'public_baseurl' | 'well_known' | 'max_request_body_bytes'> & {
+    /** `http.trust_proxy`; absent means false. */
+    http?: Pick<Config['http'], 'trust_proxy'>;
+  };
   logger: Logger;
   metrics: HttpMetrics;
   serverKeys: ServerKeys;
@@ -44,6 +47,9 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   // Responses like /sync are never revalidated; hashing every body for an ETag is wasted work.
   app.set('etag', false);
+  // Behind a reverse proxy, req.ip (rate limits, devices' last-seen IP) is the client address from X-Forwarded-For;
+  // otherwise that header is ignored, since any client could set it.
+  app.set('trust proxy', deps.config.http?.trust_proxy === true);
 
   app.use(requestContext(deps));
   app.use(measureRequests(deps.metrics));

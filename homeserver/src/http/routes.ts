@@ -4,7 +4,40 @@
  */
 import type { Services } from '../services/registry.js';
 import type { AnyRoute } from './route.js';
+import { presenceRoutes } from './client/presence.js';
+import { readMarkersRoutes } from './client/read-markers.js';
+import { receiptsRoutes } from './client/receipts.js';
+import { typingRoutes } from './client/typing.js';
+import { accountRoutes } from './client/account.js';
+import { capabilitiesRoutes } from './client/capabilities.js';
+import { devicesRoutes } from './client/devices.js';
+import { loginRoutes } from './client/login.js';
+import { accountDataRoutes } from './client/account-data.js';
+import { profileRoutes } from './client/profile.js';
+import { reportsRoutes } from './client/reports.js';
+import { searchRoutes } from './client/search.js';
+import { tagsRoutes } from './client/tags.js';
+import { userDirectoryRoutes } from './client/user-directory.js';
+import { notificationsRoutes } from './client/notifications.js';
+import { pushRulesRoutes } from './client/pushrules.js';
+import { filterRoutes } from './client/filter.js';
+import { syncRoutes } from './client/sync.js';
+import { roomsRoutes } from './client/rooms.js';
+import { membershipRoutes } from './client/membership.js';
+import { sendRoutes } from './client/send.js';
+import { directoryRoutes } from './client/directory.js';
+import { relationsRoutes } from './client/relations.js';
+import { upgradeRoutes } from './client/upgrade.js';
 
-export function clientRoutes(_services: Services): AnyRoute[] {
-  return [];
+export function clientRoutes(services: Services): AnyRoute[] {
+  return [
+    ...roomsRoutes(services), ...membershipRoutes(services), ...sendRoutes(services),
+    ...relationsRoutes(services), ...directoryRoutes(services), ...upgradeRoutes(services),
+    ...typingRoutes(services), ...receiptsRoutes(services), ...readMarkersRoutes(services), ...presenceRoutes(services),
+    ...accountRoutes(services), ...loginRoutes(services), ...devicesRoutes(services), ...capabilitiesRoutes(services),
+    ...profileRoutes(services), ...accountDataRoutes(services), ...tagsRoutes(services), ...userDirectoryRoutes(services), ...reportsRoutes(services),
+    ...searchRoutes(services),
+    ...pushRulesRoutes(services), ...notificationsRoutes(services),
+    ...syncRoutes(services), ...filterRoutes(services),
+  ];
 }

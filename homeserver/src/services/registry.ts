@@ -2,15 +2,16 @@
  * Builds every domain service and wires the cross-domain callbacks (hooks that would otherwise be import cycles).
  * Called once by the composition root.
  */
+import type { JsonObject } from '@parley/federation';
 import type { CoreDeps } from './deps.js';
 import { createAccountsService, type AccountsService } from './accounts/index.js';
-import { createPresenceService, type PresenceService } from './presence/index.js';
+import { createPresenceService, PRESENCE_PRIVACY_TYPE, type PresenceService } from './presence/index.js';
 import { createProfileService, type ProfileService } from './profile/index.js';
 import { createPushService, type PushService } from './push/index.js';
 import { createReceiptsService, type ReceiptsService } from './receipts/index.js';
 import { createRoomsService, type RoomsService } from './rooms/index.js';
 import { createSearchService, type SearchService } from './search/index.js';
-import { createSyncService, type SyncService } from './sync/index.js';
+import { createSyncService, syncSourcesFrom, type SyncService } from './sync/index.js';
 import { createTypingService, type TypingService } from './typing/index.js';
 
 export type { CoreDeps } from './deps.js';
@@ -29,13 +30,89 @@ export interface Services {
 
 export function createServices(deps: CoreDeps): Services {
   const accounts = createAccountsService(deps);
-  const rooms = createRoomsService(deps);
-  const typing = createTypingService(deps);
-  const receipts = createReceiptsService(deps);
-  const presence = createPresenceService(deps);
-  const push = createPushService(deps);
-  const search = createSearchService(deps);
-  const profile = createProfileService(deps);
-  const sync = createSyncService(deps);
+  // Rooms copies the user's profile into member events; profile is built below (called only after both exist).
+  const rooms = createRoomsService(
+    deps,
+    {
+      getProfile: (userId) => profile.getProfile(userId),
+      getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
+      copyRoomTags: (userId, fromRoomId, toRoomId) => profile.copyRoomTags(userId, fromRoomId, toRoomId),
+    },
+    { redactionRetentionMs: deps.config.rooms.redaction_retention_ms },
+  );
+  // A deactivated account leaves every room it is joined to, invited to or knocking on.
+  accounts.onDeactivated(({ userId }) => rooms.leaveAllRooms(userId));
+  // Ephemeral domains (typing, receipts, presence) ask rooms about membership and profile about account data.
+  const isJoined = (userId: string, roomId: string): Promise<boolean> => rooms.isJoined(userId, roomId);
+  const typing = createTypingService(deps, { isJoined });
+  const receipts = createReceiptsService(deps, {
+    isJoined,
+    setFullyRead: async (userId, roomId, eventId) => {
+      await profile.setServerAccountData(userId, roomId, 'm.fully_read', { event_id: eventId });
+    },
+    getFullyRead: async (userId, roomId) => {
+      const eventId = (await profile.getServerAccountData(userId, roomId, 'm.fully_read'))?.event_id;
+      return typeof eventId === 'string' ? eventId : null;
+    },
+    onReadReceipt: (userId, receipt) => push.markRead(userId, receipt),
+  });
+  const presence = createPresenceService(deps, {
+    usersSharingRoomWith: (userId) => rooms.getUsersSharingRoomWith(userId),
+    getGlobalAccountData: (userId, type) => profile.getServerAccountData(userId, null, type),
+  });
+  // Sending an event is pro-active activity (coalesced in presence); remote users' presence comes over federation.
+  rooms.onEventPersisted(async (event) => {
+    if (!event.sender.endsWith(`:${deps.serverName}`)) return;
+    await presence.markActive(event.sender).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
+  });
+  // Push formats /notifications events like every other event read (rooms' formatter, called only after both exist).
+  const push = createPushService(deps, {
+    formatEvents: (events, userId) => rooms.toClientEvents(events, { userId }),
+    // Events from users the reader ignores never notify them (m.ignored_user_list).
+    getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
+  });
+  // Notification counts are written before rooms publishes the event, so they arrive in the same /sync.
+  rooms.onEventPersisted((event, context) => push.onEventPersisted(event, context));
+  const search = createSearchService(deps, rooms);
+  // The search index follows every committed event (indexing, redactions, rooms turning encrypted).
+  rooms.onEventPersisted(async (event) => {
+    await search.indexEvent(event);
+  });
+  const profile = createProfileService(deps, {
+    rooms,
+    userExists: (userId) => accounts.userExists(userId),
+    // m.push_rules is server-managed account data: reads come from the push domain.
+    getPushRules: async (userId) => (await push.getPushRulesAccountData(userId)).content as unknown as JsonObject,
+    // Changing the presence privacy setting re-announces the user's presence, so others' views follow at once.
+    onAccountDataChanged: async (userId, roomId, type) => {
+      if (roomId === null && type === PRESENCE_PRIVACY_TYPE) await presence.privacyChanged(userId);
+    },
+  }, { searchAllUsers: deps.config.user_directory.search_all_users });
+  // A new account starts with its localpart as displayname, so its member events carry a name (as other servers do).
+  accounts.onRegistered(({ userId }) => profile.initProfile(userId, { displayname: userId.slice(1, userId.indexOf(':')) }));
+  const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push }));
   return { accounts, rooms, sync, typing, receipts, presence, push, search, profile };
+}
+
+/**
+ * Stops every service's background work (timers, sweeps) so that nothing touches storage after it closes. Call it
+ * after the HTTP server stopped and before the notifier and database close. Order: the producers of ephemeral
+ * updates first (typing, presence), then whatever else exposes `close`.
+ */
+export async function closeServices(services: Services): Promise<void> {
+  const order: (keyof Services)[] = ['typing', 'presence'];
+  const rest = (Object.keys(services) as (keyof Services)[]).filter((name) => !order.includes(name));
+  const failures: unknown[] = [];
+  for (const name of [...order, ...rest]) {
+    const service: unknown = services[name];
+    const close = (service as { close?: unknown } | undefined)?.close;
+    // One failing close must not leave the other services' timers running.
+    if (typeof close !== 'function') continue;
+    try {
+      await (close as () => unknown).call(service);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'some services failed to close');
 }

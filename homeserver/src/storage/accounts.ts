@@ -1,7 +1,167 @@
 /**
- * Repository interface: Users, password hashes, devices, access and refresh tokens (hashed), UIA sessions, registration tokens, account data, filters, profiles.
+ * Repository interface: users, password hashes, devices, access and refresh tokens (stored hashed),
+ * user-interactive auth sessions and registration tokens.
  * Re-exported by storage/index.ts; implemented by knex/accounts.repo.ts for both dialects.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the domain is built
-export interface AccountStore {}
+/** A local account. */
+export interface UserRecord {
+  userId: string;
+  /** The slow hash of the password (with its parameters), or null for accounts without one. */
+  passwordHash: string | null;
+  createdTs: number;
+  isGuest: boolean;
+  isAdmin: boolean;
+  /** When the account was deactivated, or null while active. */
+  deactivatedTs: number | null;
+}
+
+/** A device (a login session) of a user. */
+export interface DeviceRecord {
+  userId: string;
+  deviceId: string;
+  displayName: string | null;
+  createdTs: number;
+  lastSeenTs: number | null;
+  lastSeenIp: string | null;
+  lastSeenUserAgent: string | null;
+}
+
+/** An access token as stored: only its SHA-256. */
+export interface AccessTokenRecord {
+  id: number;
+  tokenHash: string;
+  userId: string;
+  deviceId: string | null;
+  createdTs: number;
+  /** When it stops working (tokens issued with a refresh token), or null for never. */
+  expiresTs: number | null;
+  /** The refresh token issued alongside, if any. */
+  refreshTokenId: number | null;
+  /** Whether it has been used since it was issued. */
+  used: boolean;
+}
+
+/** An access token together with the account it belongs to: what authenticating a request needs. */
+export interface AccessTokenOwner extends AccessTokenRecord {
+  isGuest: boolean;
+  deactivated: boolean;
+}
+
+export interface RefreshTokenRecord {
+  id: number;
+  tokenHash: string;
+  userId: string;
+  deviceId: string;
+  createdTs: number;
+  /** The token this one was exchanged for, once it has been. */
+  nextTokenId: number | null;
+}
+
+/** A user-interactive auth session. https://spec.matrix.org/v1.19/client-server-api/#user-interactive-authentication-api */
+export interface UiaSessionRecord {
+  sessionId: string;
+  /** The operation it authorises, e.g. `POST /register`. */
+  operation: string;
+  /** The user the session authenticates for (null for registration). */
+  userId: string | null;
+  /** Stage types completed so far, in order. */
+  completed: string[];
+  /** Results of stages the operation needs afterwards (e.g. which registration token was used). */
+  data: Record<string, string>;
+  createdTs: number;
+}
+
+/** A token that allows registering when registration requires one. */
+export interface RegistrationTokenRecord {
+  token: string;
+  /** How many registrations it allows, or null for unlimited. */
+  usesAllowed: number | null;
+  /** Registrations in progress that passed the token stage but have not finished. */
+  pending: number;
+  /** Registrations completed with it. */
+  completed: number;
+  /** When it stops being valid, or null for never. */
+  expiryTs: number | null;
+  createdTs: number;
+}
+
+export interface NewAccessToken {
+  tokenHash: string;
+  userId: string;
+  deviceId: string | null;
+  createdTs: number;
+  expiresTs: number | null;
+  refreshTokenId: number | null;
+}
+
+export interface NewRefreshToken {
+  tokenHash: string;
+  userId: string;
+  deviceId: string;
+  createdTs: number;
+}
+
+/** Where and when a device was last seen. */
+export interface DeviceSighting {
+  ts: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AccountStore {
+  // Users
+  /** Creates a user; false (and nothing written) when the ID is taken. */
+  createUser(user: Omit<UserRecord, 'deactivatedTs' | 'isAdmin'> & { isAdmin?: boolean }): Promise<boolean>;
+  getUser(userId: string): Promise<UserRecord | null>;
+  setPasswordHash(userId: string, passwordHash: string | null): Promise<void>;
+  /** Marks the account deactivated at `ts` and forgets its password. */
+  markDeactivated(userId: string, ts: number): Promise<void>;
+
+  // Devices
+  /** Creates the device unless it exists; true when created. An existing device keeps its display name. */
+  ensureDevice(device: { userId: string; deviceId: string; displayName: string | null; createdTs: number }): Promise<boolean>;
+  getDevice(userId: string, deviceId: string): Promise<DeviceRecord | null>;
+  /** The user's devices ordered by device ID. */
+  listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** Sets the display name; false when the device does not exist. */
+  setDeviceDisplayName(userId: string, deviceId: string, displayName: string | null): Promise<boolean>;
+  recordDeviceSighting(userId: string, deviceId: string, sighting: DeviceSighting): Promise<void>;
+  /** Deletes the devices and every access and refresh token of them; returns the IDs that existed. */
+  deleteDevices(userId: string, deviceIds: readonly string[]): Promise<string[]>;
+
+  // Access tokens
+  addAccessToken(token: NewAccessToken): Promise<number>;
+  /** The token with this hash and its owner's account flags, or null. */
+  findAccessToken(tokenHash: string): Promise<AccessTokenOwner | null>;
+  markAccessTokenUsed(id: number): Promise<void>;
+  /** Deletes every access and refresh token of one device. */
+  deleteDeviceTokens(userId: string, deviceId: string | null): Promise<void>;
+  /** Deletes every access and refresh token of the user. */
+  deleteUserTokens(userId: string): Promise<void>;
+
+  // Refresh tokens
+  addRefreshToken(token: NewRefreshToken): Promise<number>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  setNextRefreshToken(id: number, nextTokenId: number): Promise<void>;
+  /**
+   * Retires the refresh tokens that were exchanged for `nextTokenId`, and the access tokens issued with them:
+   * once the successor is used, the predecessors must stop working.
+   */
+  retirePredecessors(nextTokenId: number): Promise<void>;
+
+  // User-interactive auth sessions
+  createUiaSession(session: UiaSessionRecord): Promise<void>;
+  getUiaSession(sessionId: string): Promise<UiaSessionRecord | null>;
+  updateUiaSession(sessionId: string, update: { completed: string[]; data: Record<string, string> }): Promise<void>;
+  deleteUiaSession(sessionId: string): Promise<void>;
+  /** Deletes sessions created before `ts` and returns them. */
+  deleteUiaSessionsBefore(ts: number): Promise<UiaSessionRecord[]>;
+
+  // Registration tokens
+  /** Creates a token; false when it already exists. */
+  createRegistrationToken(token: Omit<RegistrationTokenRecord, 'pending' | 'completed'>): Promise<boolean>;
+  getRegistrationToken(token: string): Promise<RegistrationTokenRecord | null>;
+  /** Adds to the token's counters (negative to release a pending use). */
+  adjustRegistrationToken(token: string, change: { pending?: number; completed?: number }): Promise<void>;
+}

@@ -182,6 +182,16 @@ export interface CurrentStateDelta {
   remove: readonly { type: string; stateKey: string }[];
 }
 
+/** A window of a room's timeline by stream position (see {@link EventRepository.getRoomEventsByStream}). */
+export interface RoomStreamQuery {
+  /** Exclusive lower bound. */
+  after?: number;
+  /** Inclusive upper bound. */
+  upTo?: number;
+  direction: 'forward' | 'backward';
+  limit: number;
+}
+
 /** A change to a room's forward extremities. */
 export interface ExtremitiesDelta {
   add: readonly string[];
@@ -206,6 +216,16 @@ export interface EventRepository {
   getEdges(eventIds: readonly string[]): Promise<Map<string, EventEdges>>;
   /** Records that `redactionEventId` redacts `eventId`. */
   markRedacted(eventId: string, redactionEventId: string): Promise<void>;
+  /** Replaces the stored JSON of an event (purging a redacted original: `pdu` is its redacted form). */
+  replaceEventJson(eventId: string, pdu: Pdu): Promise<void>;
+  /**
+   * A room's accepted (not rejected), non-outlier events by stream position, for timelines: those with
+   * `after < streamOrdering <= upTo` (either bound optional), oldest first for `forward`, newest first for
+   * `backward`, at most `limit`.
+   */
+  getRoomEventsByStream(roomId: string, options: RoomStreamQuery): Promise<StoredEvent[]>;
+  /** The room's latest accepted, non-outlier event at or before stream position `position`, or null. */
+  getLastEventAtOrBefore(roomId: string, position: number): Promise<StoredEvent | null>;
 
   /** The room's forward extremities (events with no children yet), sorted. */
   getForwardExtremities(roomId: string): Promise<string[]>;

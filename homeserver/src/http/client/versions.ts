@@ -20,6 +20,16 @@ export const SUPPORTED_CLIENT_VERSIONS: readonly string[] = [
 ];
 
 /**
+ * Unstable features this server supports, advertised in `/versions` so clients can detect them. The one place to
+ * list them: each feature adds its flag here, with the page in spec/ that documents it.
+ * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientversions
+ */
+export const UNSTABLE_FEATURES: Readonly<Record<string, boolean>> = {
+  // MSC4089 delivery receipts (`org.matrix.msc4089.delivery`): see spec/receipts-delivery.md.
+  'org.matrix.msc4089': true,
+};
+
+/**
  * GET /_matrix/client/versions
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientversions
  */
@@ -29,7 +39,7 @@ export function versionsRoutes(): AnyRoute[] {
       method: 'GET',
       path: '/_matrix/client/versions',
       auth: 'none',
-      handler: () => ({ versions: SUPPORTED_CLIENT_VERSIONS, unstable_features: {} }),
+      handler: () => ({ versions: SUPPORTED_CLIENT_VERSIONS, unstable_features: UNSTABLE_FEATURES }),
     }),
   ];
 }

@@ -1,11 +1,49 @@
 /**
  * Access-token authentication for client routes (`Authorization: Bearer`, or the deprecated `access_token`
- * query parameter). Adds the `user` auth kind to the route table.
+ * query parameter). Adds the `user` and `optionalUser` auth kinds to the route table.
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
+import type { Request } from 'express';
+import type { Requester, RequestOrigin } from '../../services/accounts/index.js';
 import type { Services } from '../../services/registry.js';
 import type { MountOptions } from '../route.js';
 
-export function createAuthenticators(_services: Services): MountOptions['authenticators'] {
-  return {};
+declare module '../route.js' {
+  interface AuthKinds {
+    /** A valid access token is required: 401 `M_MISSING_TOKEN` / `M_UNKNOWN_TOKEN` otherwise. */
+    user: Requester;
+    /** An access token may be given (then it must be valid); `undefined` when none was. */
+    optionalUser: Requester | undefined;
+  }
+}
+
+/** The authenticators main.ts mounts the route table with. */
+export function createAuthenticators(services: Services): MountOptions['authenticators'] {
+  const { accounts } = services;
+  return {
+    user: (req) => accounts.authenticate(accessTokenOf(req), requestOrigin(req)),
+    optionalUser: async (req) => {
+      const token = accessTokenOf(req);
+      return token === undefined ? undefined : accounts.authenticate(token, requestOrigin(req));
+    },
+  };
+}
+
+/**
+ * The access token of a request: the `Authorization: Bearer` header, else the deprecated `access_token` query
+ * parameter. https://spec.matrix.org/v1.19/client-server-api/#using-access-tokens
+ */
+export function accessTokenOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match) return match[1];
+  }
+  const query = req.query.access_token;
+  return typeof query === 'string' && query !== '' ? query : undefined;
+}
+
+/** Where a request came from, for a device's last seen IP and user agent. */
+export function requestOrigin(req: Request): RequestOrigin {
+  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null };
 }

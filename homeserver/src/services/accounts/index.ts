@@ -1,12 +1,22 @@
 /**
- * Accounts, devices, access and refresh tokens, user-interactive auth, account data, filters, capabilities.
- * This file is the domain's only public door: http/ and other domains import from here.
+ * Accounts: users, passwords, devices, access and refresh tokens, user-interactive auth, registration tokens,
+ * capabilities. This file is the domain's only public door: http/ and other domains import from here.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
-import type { CoreDeps } from '../deps.js';
-
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the domain is built
-export interface AccountsService {}
-
-export function createAccountsService(_deps: CoreDeps): AccountsService {
-  return {};
-}
+export { createAccountsService } from './service.js';
+export { UiaChallenge } from './uia.js';
+export { createRegistrationToken, type NewRegistrationToken } from './registration-tokens.js';
+export type {
+  AccountsService,
+  DeviceChange,
+  DeviceInfo,
+  Listener,
+  LoginIdentifier,
+  LoginRequest,
+  LoginSession,
+  RegisterRequest,
+  RegisterResult,
+  RegistrationTokenInfo,
+  Requester,
+  RequestOrigin,
+} from './types.js';

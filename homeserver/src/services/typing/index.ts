@@ -1,12 +1,21 @@
 /**
  * Typing notifications (ephemeral, per room, with timeouts).
  * This file is the domain's only public door: http/ and other domains import from here.
+ *
+ * Typing state lives in the database (`typing`, `typing_rooms`), so every process sees it; each change of a room's
+ * typing list takes a `typing` stream position and is published on the notifier with the room ID.
+ *
+ * For sync: `getChanges(userId, from, to, roomIds)` gives the `m.typing` EDU of each room whose typing list changed
+ * in `(from, to]`, and `currentPosition()` the stream's head.
+ * https://spec.matrix.org/v1.19/client-server-api/#typing-notifications
  */
 import type { CoreDeps } from '../deps.js';
+import { createTypingServiceImpl } from './service.js';
+import type { TypingCallbacks, TypingOptions, TypingService } from './types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the domain is built
-export interface TypingService {}
+export type * from './types.js';
 
-export function createTypingService(_deps: CoreDeps): TypingService {
-  return {};
+/** Builds the typing service; `callbacks` come from services/registry.ts. */
+export function createTypingService(deps: CoreDeps, callbacks: TypingCallbacks, options: TypingOptions = {}): TypingService {
+  return createTypingServiceImpl(deps, callbacks, options);
 }

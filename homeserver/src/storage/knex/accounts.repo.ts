@@ -1,9 +1,297 @@
 /**
  * The knex implementation of {@link AccountStore}, one for SQLite and PostgreSQL.
  */
-import type { AccountStore } from '../accounts.js';
-import type { SqlContext } from './dialect.js';
+import type {
+  AccessTokenOwner,
+  AccountStore,
+  DeviceRecord,
+  RefreshTokenRecord,
+  RegistrationTokenRecord,
+  UiaSessionRecord,
+  UserRecord,
+} from '../accounts.js';
+import { chunks, isUniqueViolation, toBoolean, toInteger, toIntegerOrNull, type Queryable, type SqlContext } from './dialect.js';
+import { transaction } from './tx.js';
 
-export function createAccountStore(_ctx: SqlContext): AccountStore {
-  return {};
+type Row = Record<string, unknown>;
+
+export function createAccountStore(ctx: SqlContext): AccountStore {
+  const { db } = ctx;
+  return {
+    async createUser(user) {
+      const row = {
+        user_id: user.userId,
+        password_hash: user.passwordHash,
+        created_ts: user.createdTs,
+        is_guest: user.isGuest,
+        is_admin: user.isAdmin ?? false,
+      };
+      return insertUnlessExists(db, 'users', row);
+    },
+
+    async getUser(userId) {
+      const row: Row | undefined = await db('users').where({ user_id: userId }).first();
+      return row === undefined ? null : userFromRow(row);
+    },
+
+    async setPasswordHash(userId, passwordHash) {
+      await db('users').where({ user_id: userId }).update({ password_hash: passwordHash });
+    },
+
+    async markDeactivated(userId, ts) {
+      await db('users').where({ user_id: userId }).update({ deactivated_ts: ts, password_hash: null });
+    },
+
+    async ensureDevice(device) {
+      const row = { user_id: device.userId, device_id: device.deviceId, display_name: device.displayName, created_ts: device.createdTs };
+      const inserted = await db('devices').insert(row).onConflict(['user_id', 'device_id']).ignore().returning('device_id');
+      return (inserted as unknown[]).length > 0;
+    },
+
+    async getDevice(userId, deviceId) {
+      const row: Row | undefined = await db('devices').where({ user_id: userId, device_id: deviceId }).first();
+      return row === undefined ? null : deviceFromRow(row);
+    },
+
+    async listDevices(userId) {
+      const rows: Row[] = await db('devices').where({ user_id: userId }).orderBy('device_id');
+      return rows.map(deviceFromRow);
+    },
+
+    async setDeviceDisplayName(userId, deviceId, displayName) {
+      const updated = await db('devices').where({ user_id: userId, device_id: deviceId }).update({ display_name: displayName });
+      return updated > 0;
+    },
+
+    async recordDeviceSighting(userId, deviceId, sighting) {
+      await db('devices')
+        .where({ user_id: userId, device_id: deviceId })
+        .update({ last_seen_ts: sighting.ts, last_seen_ip: sighting.ip, last_seen_user_agent: sighting.userAgent });
+    },
+
+    async deleteDevices(userId, deviceIds) {
+      return transaction(db, async (trx) => {
+        const deleted: string[] = [];
+        for (const chunk of chunks(deviceIds)) {
+          const rows: Row[] = await trx('devices').where({ user_id: userId }).whereIn('device_id', chunk).select('device_id');
+          deleted.push(...rows.map((row) => row.device_id as string));
+          await trx('access_tokens').where({ user_id: userId }).whereIn('device_id', chunk).delete();
+          await trx('refresh_tokens').where({ user_id: userId }).whereIn('device_id', chunk).delete();
+          await trx('devices').where({ user_id: userId }).whereIn('device_id', chunk).delete();
+        }
+        return deleted;
+      });
+    },
+
+    async addAccessToken(token) {
+      const [row] = (await db('access_tokens')
+        .insert({
+          token_hash: token.tokenHash,
+          user_id: token.userId,
+          device_id: token.deviceId,
+          created_ts: token.createdTs,
+          expires_ts: token.expiresTs,
+          refresh_token_id: token.refreshTokenId,
+          used: false,
+        })
+        .returning('id')) as Row[];
+      return toInteger(row?.id);
+    },
+
+    async findAccessToken(tokenHash) {
+      const row: Row | undefined = await db('access_tokens as t')
+        .join('users as u', 'u.user_id', 't.user_id')
+        .where('t.token_hash', tokenHash)
+        .select('t.*', 'u.is_guest', 'u.deactivated_ts')
+        .first();
+      return row === undefined ? null : accessTokenOwnerFromRow(row);
+    },
+
+    async markAccessTokenUsed(id) {
+      await db('access_tokens').where({ id }).update({ used: true });
+    },
+
+    async deleteDeviceTokens(userId, deviceId) {
+      await transaction(db, async (trx) => {
+        await trx('access_tokens').where({ user_id: userId, device_id: deviceId }).delete();
+        if (deviceId !== null) await trx('refresh_tokens').where({ user_id: userId, device_id: deviceId }).delete();
+      });
+    },
+
+    async deleteUserTokens(userId) {
+      await transaction(db, async (trx) => {
+        await trx('access_tokens').where({ user_id: userId }).delete();
+        await trx('refresh_tokens').where({ user_id: userId }).delete();
+      });
+    },
+
+    async addRefreshToken(token) {
+      const [row] = (await db('refresh_tokens')
+        .insert({ token_hash: token.tokenHash, user_id: token.userId, device_id: token.deviceId, created_ts: token.createdTs })
+        .returning('id')) as Row[];
+      return toInteger(row?.id);
+    },
+
+    async findRefreshToken(tokenHash) {
+      const row: Row | undefined = await db('refresh_tokens').where({ token_hash: tokenHash }).first();
+      return row === undefined ? null : refreshTokenFromRow(row);
+    },
+
+    async setNextRefreshToken(id, nextTokenId) {
+      await db('refresh_tokens').where({ id }).update({ next_token_id: nextTokenId });
+    },
+
+    async retirePredecessors(nextTokenId) {
+      await transaction(db, async (trx) => {
+        const rows: Row[] = await trx('refresh_tokens').where({ next_token_id: nextTokenId }).select('id');
+        const ids = rows.map((row) => toInteger(row.id));
+        if (ids.length === 0) return;
+        await trx('access_tokens').whereIn('refresh_token_id', ids).delete();
+        await trx('refresh_tokens').whereIn('id', ids).delete();
+      });
+    },
+
+    async createUiaSession(session) {
+      await db('uia_sessions').insert({
+        session_id: session.sessionId,
+        operation: session.operation,
+        user_id: session.userId,
+        completed_json: JSON.stringify(session.completed),
+        data_json: JSON.stringify(session.data),
+        created_ts: session.createdTs,
+      });
+    },
+
+    async getUiaSession(sessionId) {
+      const row: Row | undefined = await db('uia_sessions').where({ session_id: sessionId }).first();
+      return row === undefined ? null : uiaSessionFromRow(row);
+    },
+
+    async updateUiaSession(sessionId, update) {
+      await db('uia_sessions')
+        .where({ session_id: sessionId })
+        .update({ completed_json: JSON.stringify(update.completed), data_json: JSON.stringify(update.data) });
+    },
+
+    async deleteUiaSession(sessionId) {
+      await db('uia_sessions').where({ session_id: sessionId }).delete();
+    },
+
+    async deleteUiaSessionsBefore(ts) {
+      return transaction(db, async (trx) => {
+        const rows: Row[] = await trx('uia_sessions').where('created_ts', '<', ts);
+        if (rows.length > 0) await trx('uia_sessions').where('created_ts', '<', ts).delete();
+        return rows.map(uiaSessionFromRow);
+      });
+    },
+
+    async createRegistrationToken(token) {
+      const row = {
+        token: token.token,
+        uses_allowed: token.usesAllowed,
+        expiry_ts: token.expiryTs,
+        created_ts: token.createdTs,
+        pending: 0,
+        completed: 0,
+      };
+      return insertUnlessExists(db, 'registration_tokens', row);
+    },
+
+    async getRegistrationToken(token) {
+      const row: Row | undefined = await db('registration_tokens').where({ token }).first();
+      return row === undefined ? null : registrationTokenFromRow(row);
+    },
+
+    async adjustRegistrationToken(token, change) {
+      await db('registration_tokens')
+        .where({ token })
+        .update({
+          pending: db.raw('pending + ?', [change.pending ?? 0]),
+          completed: db.raw('completed + ?', [change.completed ?? 0]),
+        });
+    },
+  };
+}
+
+/** Inserts one row; false when its primary key exists. */
+async function insertUnlessExists(db: Queryable, table: string, row: Row): Promise<boolean> {
+  try {
+    // A savepoint keeps a PostgreSQL transaction usable after the unique violation.
+    await transaction(db, (trx) => trx(table).insert(row));
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+function userFromRow(row: Row): UserRecord {
+  return {
+    userId: row.user_id as string,
+    passwordHash: (row.password_hash as string | null) ?? null,
+    createdTs: toInteger(row.created_ts),
+    isGuest: toBoolean(row.is_guest),
+    isAdmin: toBoolean(row.is_admin),
+    deactivatedTs: toIntegerOrNull(row.deactivated_ts),
+  };
+}
+
+function deviceFromRow(row: Row): DeviceRecord {
+  return {
+    userId: row.user_id as string,
+    deviceId: row.device_id as string,
+    displayName: (row.display_name as string | null) ?? null,
+    createdTs: toInteger(row.created_ts),
+    lastSeenTs: toIntegerOrNull(row.last_seen_ts),
+    lastSeenIp: (row.last_seen_ip as string | null) ?? null,
+    lastSeenUserAgent: (row.last_seen_user_agent as string | null) ?? null,
+  };
+}
+
+function accessTokenOwnerFromRow(row: Row): AccessTokenOwner {
+  return {
+    id: toInteger(row.id),
+    tokenHash: row.token_hash as string,
+    userId: row.user_id as string,
+    deviceId: (row.device_id as string | null) ?? null,
+    createdTs: toInteger(row.created_ts),
+    expiresTs: toIntegerOrNull(row.expires_ts),
+    refreshTokenId: toIntegerOrNull(row.refresh_token_id),
+    used: toBoolean(row.used),
+    isGuest: toBoolean(row.is_guest),
+    deactivated: row.deactivated_ts != null,
+  };
+}
+
+function refreshTokenFromRow(row: Row): RefreshTokenRecord {
+  return {
+    id: toInteger(row.id),
+    tokenHash: row.token_hash as string,
+    userId: row.user_id as string,
+    deviceId: row.device_id as string,
+    createdTs: toInteger(row.created_ts),
+    nextTokenId: toIntegerOrNull(row.next_token_id),
+  };
+}
+
+function uiaSessionFromRow(row: Row): UiaSessionRecord {
+  return {
+    sessionId: row.session_id as string,
+    operation: row.operation as string,
+    userId: (row.user_id as string | null) ?? null,
+    completed: JSON.parse(row.completed_json as string) as string[],
+    data: JSON.parse(row.data_json as string) as Record<string, string>,
+    createdTs: toInteger(row.created_ts),
+  };
+}
+
+function registrationTokenFromRow(row: Row): RegistrationTokenRecord {
+  return {
+    token: row.token as string,
+    usesAllowed: toIntegerOrNull(row.uses_allowed),
+    pending: toInteger(row.pending),
+    completed: toInteger(row.completed),
+    expiryTs: toIntegerOrNull(row.expiry_ts),
+    createdTs: toInteger(row.created_ts),
+  };
 }

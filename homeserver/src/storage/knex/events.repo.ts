@@ -71,6 +71,28 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
       await db('events').where({ event_id: eventId }).update({ redacted_by: redactionEventId });
     },
 
+    async replaceEventJson(eventId, pdu) {
+      await db('events').where({ event_id: eventId }).update({ json: JSON.stringify(pdu) });
+    },
+
+    async getRoomEventsByStream(roomId, options) {
+      const query = timeline(db, roomId);
+      if (options.after !== undefined) query.where('stream_ordering', '>', options.after);
+      if (options.upTo !== undefined) query.where('stream_ordering', '<=', options.upTo);
+      const rows: EventRow[] = await query
+        .orderBy('stream_ordering', options.direction === 'forward' ? 'asc' : 'desc')
+        .limit(Math.max(0, options.limit));
+      return rows.map(eventFromRow);
+    },
+
+    async getLastEventAtOrBefore(roomId, position) {
+      const row: EventRow | undefined = await timeline(db, roomId)
+        .where('stream_ordering', '<=', position)
+        .orderBy('stream_ordering', 'desc')
+        .first();
+      return row === undefined ? null : eventFromRow(row);
+    },
+
     async getForwardExtremities(roomId) {
       const rows: { event_id: string }[] = await db('room_forward_extremities')
         .select('event_id')
@@ -149,6 +171,11 @@ async function persistEvent(trx: Queryable, event: NewEvent): Promise<{ streamOr
   for (const chunk of chunks(prevRows)) await trx('event_edges').insert(chunk);
   for (const chunk of chunks(authRows)) await trx('event_auth_edges').insert(chunk);
   return { streamOrdering, inserted: true };
+}
+
+/** A room's timeline: accepted events that have their place in the DAG. */
+function timeline(db: Queryable, roomId: string) {
+  return db('events').select('*').where({ room_id: roomId, outlier: false }).whereNull('rejected_reason');
 }
 
 async function streamOrderingOf(db: Queryable, eventId: string): Promise<number | null> {

@@ -12,6 +12,7 @@ import * as m0005 from './0005_push.js';
 import * as m0006 from './0006_search.js';
 import * as m0007 from './0007_user_data.js';
 import * as m0008 from './0008_sync.js';
+import * as m0009 from './0009_relations_aliases.js';
 
 /** A migration: a unique, sortable name and its schema change. */
 export interface Migration {
@@ -21,7 +22,7 @@ export interface Migration {
 }
 
 /** All migrations, oldest first. Names are recorded in `knex_migrations`; never rename one. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
 
 /** Hands {@link MIGRATIONS} to knex's migrator. */
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -1,0 +1,134 @@
+/**
+ * Room membership: join (by ID or alias), knock, invite, leave, forget, kick, ban, unban, joined rooms.
+ * https://spec.matrix.org/v1.19/client-server-api/#room-membership
+ */
+import { z } from 'zod';
+import { MatrixError } from '../../matrix-error.js';
+import type { Services } from '../../services/registry.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { reasonBody, roomIdParam, targetBody, userIdParam } from './room-params.js';
+
+function roomIdOrAliasParam(value: string | undefined): string {
+  if (value === undefined || !(value.startsWith('!') || value.startsWith('#'))) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid room ID or alias ${String(value)}`);
+  }
+  return value;
+}
+
+const reason = (body: { reason?: string | undefined }) => (body.reason === undefined ? {} : { reason: body.reason });
+
+export function membershipRoutes(services: Services): AnyRoute[] {
+  const { rooms } = services;
+  return [
+    /**
+     * POST /_matrix/client/v3/join/{roomIdOrAlias}
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3joinroomidoralias
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/join/:roomIdOrAlias',
+      auth: 'user',
+      schema: reasonBody,
+      handler: async ({ params, body, auth }) => {
+        const { roomId } = await rooms.join(auth, roomIdOrAliasParam(params.roomIdOrAlias), reason(body));
+        return { room_id: roomId };
+      },
+    }),
+    /**
+     * POST /_matrix/client/v3/rooms/{roomId}/join
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidjoin
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/rooms/:roomId/join',
+      auth: 'user',
+      schema: reasonBody,
+      handler: async ({ params, body, auth }) => {
+        const { roomId } = await rooms.join(auth, roomIdParam(params.roomId), reason(body));
+        return { room_id: roomId };
+      },
+    }),
+    /**
+     * POST /_matrix/client/v3/knock/{roomIdOrAlias}
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3knockroomidoralias
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/knock/:roomIdOrAlias',
+      auth: 'user',
+      schema: reasonBody,
+      handler: async ({ params, body, auth }) => {
+        const { roomId } = await rooms.knock(auth, roomIdOrAliasParam(params.roomIdOrAlias), reason(body));
+        return { room_id: roomId };
+      },
+    }),
+    /**
+     * POST /_matrix/client/v3/rooms/{roomId}/invite
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidinvite
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/rooms/:roomId/invite',
+      auth: 'user',
+      schema: targetBody,
+      handler: async ({ params, body, auth }) => {
+        await rooms.invite(auth, roomIdParam(params.roomId), userIdParam(body.user_id), reason(body));
+        return {};
+      },
+    }),
+    /**
+     * POST /_matrix/client/v3/rooms/{roomId}/leave
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidleave
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/rooms/:roomId/leave',
+      auth: 'user',
+      schema: reasonBody,
+      handler: async ({ params, body, auth }) => {
+        await rooms.leave(auth, roomIdParam(params.roomId), reason(body));
+        return {};
+      },
+    }),
+    /**
+     * POST /_matrix/client/v3/rooms/{roomId}/forget
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidforget
+     */
+    defineRoute({
+      method: 'POST',
+      path: '/_matrix/client/v3/rooms/:roomId/forget',
+      auth: 'user',
+      schema: z.object({}),
+      handler: async ({ params, auth }) => {
+        await rooms.forget(auth, roomIdParam(params.roomId));
+        return {};
+      },
+    }),
+    ...(['kick', 'ban', 'unban'] as const).map((action) =>
+      /**
+       * POST /_matrix/client/v3/rooms/{roomId}/kick, /ban, /unban
+       * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidkick
+       */
+      defineRoute({
+        method: 'POST',
+        path: `/_matrix/client/v3/rooms/:roomId/${action}`,
+        auth: 'user',
+        schema: targetBody,
+        handler: async ({ params, body, auth }) => {
+          await rooms[action](auth, roomIdParam(params.roomId), userIdParam(body.user_id), reason(body));
+          return {};
+        },
+      }),
+    ),
+    /**
+     * GET /_matrix/client/v3/joined_rooms
+     * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3joined_rooms
+     */
+    defineRoute({
+      method: 'GET',
+      path: '/_matrix/client/v3/joined_rooms',
+      auth: 'user',
+      handler: async ({ auth }) => ({ joined_rooms: await rooms.joinedRooms(auth.userId) }),
+    }),
+  ];
+}

@@ -1,0 +1,103 @@
+/**
+ * Event relationships and surrounding history: /relations, /threads and /context.
+ * https://spec.matrix.org/v1.19/client-server-api/#relationships-api
+ */
+import { z } from 'zod';
+import { MatrixError } from '../../matrix-error.js';
+import type { Services } from '../../services/registry.js';
+import type { RoomEventFilter } from '../../services/rooms/index.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { eventIdParam, identifierParam, roomIdParam } from './room-params.js';
+
+const positiveInt = z.coerce.number().int().positive();
+
+const relationsQuery = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  limit: positiveInt.optional(),
+  dir: z.enum(['b', 'f']).default('b'),
+  recurse: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+});
+
+const threadsQuery = z.object({
+  include: z.enum(['all', 'participated']).default('all'),
+  from: z.string().optional(),
+  limit: positiveInt.optional(),
+});
+
+const contextQuery = z.object({
+  limit: z.coerce.number().int().nonnegative().default(10),
+  filter: z.string().optional(),
+});
+
+function parseFilter(text: string | undefined): RoomEventFilter | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
+  return parsed as RoomEventFilter;
+}
+
+/** Drops undefined keys, so the query fits the service's optional (not undefined) fields. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function relationsRoutes(services: Services): AnyRoute[] {
+  const { rooms } = services;
+  return [
+    /**
+     * GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]
+     * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1roomsroomidrelationseventid
+     */
+    defineRoute({
+      method: 'GET',
+      path: '/_matrix/client/v1/rooms/:roomId/relations/:eventId{/:relType}{/:eventType}',
+      auth: 'user',
+      query: relationsQuery,
+      handler: async ({ params, query, auth }) =>
+        rooms.getRelations(
+          auth,
+          roomIdParam(params.roomId),
+          eventIdParam(params.eventId),
+          defined({
+            relType: params.relType === undefined ? undefined : identifierParam(params.relType, 'relation type'),
+            eventType: params.eventType === undefined ? undefined : identifierParam(params.eventType, 'event type'),
+            from: query.from,
+            to: query.to,
+            limit: query.limit,
+            dir: query.dir,
+            recurse: query.recurse,
+          }),
+        ),
+    }),
+    /**
+     * GET /_matrix/client/v1/rooms/{roomId}/threads
+     * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv1roomsroomidthreads
+     */
+    defineRoute({
+      method: 'GET',
+      path: '/_matrix/client/v1/rooms/:roomId/threads',
+      auth: 'user',
+      query: threadsQuery,
+      handler: async ({ params, query, auth }) =>
+        rooms.getThreads(auth, roomIdParam(params.roomId), defined({ include: query.include, from: query.from, limit: query.limit })),
+    }),
+    /**
+     * GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}
+     * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidcontexteventid
+     */
+    defineRoute({
+      method: 'GET',
+      path: '/_matrix/client/v3/rooms/:roomId/context/:eventId',
+      auth: 'user',
+      query: contextQuery,
+      handler: async ({ params, query, auth }) =>
+        rooms.getContext(auth, roomIdParam(params.roomId), eventIdParam(params.eventId), defined({ limit: query.limit, filter: parseFilter(query.filter) })),
+    }),
+  ];
+}

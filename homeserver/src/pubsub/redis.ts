@@ -1,0 +1,138 @@
+/**
+ * The Redis notifier: carries "stream X advanced to N" between the processes of one deployment over Redis
+ * pub/sub. Every process publishes to one channel and subscribes to it, so a process hears its own advances
+ * the same way it hears everyone else's (one delivery path, no local shortcut to keep in step).
+ */
+import { Redis } from 'ioredis';
+import type { StreamName } from '../storage/index.js';
+import type { Notifier, StreamAdvance, StreamListener } from './index.js';
+
+/** What {@link createRedisNotifier} needs. */
+export interface RedisNotifierOptions {
+  /** `redis://host:6379` or `rediss://…`. */
+  url: string;
+  /**
+   * Prepended to the channel name, so deployments (or test runs) sharing one Redis stay apart,
+   * e.g. `parley:example.org:`.
+   */
+  prefix: string;
+  /** Told about malformed messages and connection errors; nothing is thrown at publishers for them. */
+  onError?: (error: Error) => void;
+}
+
+const STREAM_NAMES: ReadonlySet<string> = new Set<StreamName>([
+  'events',
+  'receipts',
+  'typing',
+  'presence',
+  'account_data',
+  'to_device',
+  'device_lists',
+  'key_counts',
+]);
+
+/** The one channel every process of a deployment publishes advances on. */
+export function advanceChannel(prefix: string): string {
+  return `${prefix}stream-advances`;
+}
+
+/**
+ * Connects to Redis (a publishing and a subscribing connection) and resolves once the subscription is
+ * confirmed, so nothing published after this resolves is missed by this process.
+ */
+export async function createRedisNotifier(options: RedisNotifierOptions): Promise<Notifier> {
+  const channel = advanceChannel(options.prefix);
+  const onError = options.onError ?? (() => undefined);
+  const connectionOptions = { lazyConnect: true, maxRetriesPerRequest: 3 };
+  const publisher = new Redis(options.url, connectionOptions);
+  const subscriber = new Redis(options.url, connectionOptions);
+  publisher.on('error', onError);
+  subscriber.on('error', onError);
+
+  const listeners = new Set<StreamListener>();
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    const advance = decodeAdvance(message);
+    if (!advance) {
+      onError(new Error(`ignoring a malformed stream advance on ${channel}`));
+      return;
+    }
+    for (const listener of [...listeners]) listener(advance);
+  });
+
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    await subscriber.subscribe(channel);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    async publish(advance) {
+      if (closing) return;
+      try {
+        await publisher.publish(channel, encodeAdvance(advance));
+      } catch (error) {
+        // The write already committed: a lost wake-up only delays waiting syncs until their timeout.
+        onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      closing ??= (async () => {
+        listeners.clear();
+        // QUIT lets Redis drop the subscription at once; disconnect() is the fallback for a dead link.
+        await Promise.allSettled([subscriber.quit(), publisher.quit()]);
+        subscriber.disconnect();
+        publisher.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The wire form: compact JSON with only the fields that are set. */
+export function encodeAdvance(advance: StreamAdvance): string {
+  return JSON.stringify({
+    s: advance.stream,
+    p: advance.position,
+    ...(advance.userIds && advance.userIds.length > 0 ? { u: advance.userIds } : {}),
+    ...(advance.roomIds && advance.roomIds.length > 0 ? { r: advance.roomIds } : {}),
+  });
+}
+
+/** Parses the wire form; null for anything that is not a well-formed advance (another version, garbage). */
+export function decodeAdvance(message: string): StreamAdvance | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { s, p, u, r } = value as Record<string, unknown>;
+  if (typeof s !== 'string' || !STREAM_NAMES.has(s)) return null;
+  if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) return null;
+  const userIds = stringList(u);
+  const roomIds = stringList(r);
+  if (userIds === null || roomIds === null) return null;
+  return {
+    stream: s as StreamName,
+    position: p,
+    ...(userIds ? { userIds } : {}),
+    ...(roomIds ? { roomIds } : {}),
+  };
+}
+
+/** undefined when absent, null when malformed. */
+function stringList(value: unknown): string[] | undefined | null {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) return null;
+  return value as string[];
+}

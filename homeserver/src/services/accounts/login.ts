@@ -1,0 +1,100 @@
+/**
+ * POST /login with m.login.password, and the account operations that re-check the password through UIA:
+ * changing it and deactivating the account.
+ * https://spec.matrix.org/v1.19/client-server-api/#login
+ */
+import type { JsonObject } from '@parley/federation';
+import { MatrixError } from '../../matrix-error.js';
+import type { AccountsContext } from './context.js';
+import { hashPassword } from './secrets.js';
+import type { Sessions } from './sessions.js';
+import { PASSWORD, passwordMatches, passwordStage, qualifyUserId } from './stages.js';
+import { MAX_PASSWORD_LENGTH } from './register.js';
+import type { LoginRequest, LoginSession, Requester, RequestOrigin } from './types.js';
+
+export interface PasswordAccounts {
+  login(request: LoginRequest, origin: RequestOrigin): Promise<LoginSession>;
+  changePassword(requester: Requester, options: { newPassword: string; logoutDevices: boolean; auth?: JsonObject }): Promise<void>;
+  deactivate(requester: Requester, options: { auth?: JsonObject }): Promise<void>;
+  /** UIA with the password stage for `requester`. */
+  requirePassword(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void>;
+}
+
+export function createPasswordAccounts(context: AccountsContext, sessions: Sessions): PasswordAccounts {
+  const { storage } = context;
+
+  async function requirePassword(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void> {
+    const result = await context.uia.authenticate({
+      operation,
+      userId: requester.userId,
+      auth,
+      flows: [[PASSWORD]],
+      stages: { [PASSWORD]: passwordStage(context, requester.userId) },
+    });
+    await context.uia.finish(result.sessionId);
+  }
+
+  /** Deletes devices and their tokens, telling the device-list listeners. */
+  async function removeDevices(userId: string, deviceIds: readonly string[]): Promise<void> {
+    const deleted = await storage.accounts.deleteDevices(userId, deviceIds);
+    for (const deviceId of deleted) await context.hooks.deviceChanged.emit({ userId, deviceId, kind: 'deleted' });
+  }
+
+  return {
+    async login(request, origin) {
+      if (request.type !== PASSWORD) throw new MatrixError(400, 'M_UNKNOWN', `Unsupported login type ${request.type}`);
+      if (request.identifier === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'identifier is required');
+      const userId = loginUserId(context, request.identifier);
+      if (request.password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'password is required');
+      const user = await storage.accounts.getUser(userId);
+      if (user?.deactivatedTs != null) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+      if (!(await passwordMatches(storage.accounts, userId, request.password))) {
+        throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
+      }
+      return sessions.issue({
+        userId,
+        deviceId: request.deviceId,
+        displayName: request.initialDeviceDisplayName,
+        refreshable: request.refreshToken,
+        origin,
+      });
+    },
+
+    async changePassword(requester, options) {
+      if (options.newPassword.length > MAX_PASSWORD_LENGTH) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
+      if (options.newPassword === '') throw new MatrixError(400, 'M_WEAK_PASSWORD', 'The password must not be empty');
+      await requirePassword(requester, options.auth, 'POST /account/password');
+      await storage.accounts.setPasswordHash(requester.userId, await hashPassword(options.newPassword));
+      if (!options.logoutDevices) return;
+      const others = (await storage.accounts.listDevices(requester.userId))
+        .map((device) => device.deviceId)
+        .filter((deviceId) => deviceId !== requester.deviceId);
+      await removeDevices(requester.userId, others);
+    },
+
+    async deactivate(requester, options) {
+      await requirePassword(requester, options.auth, 'POST /account/deactivate');
+      await storage.accounts.markDeactivated(requester.userId, context.clock.now());
+      const devices = await storage.accounts.listDevices(requester.userId);
+      await removeDevices(requester.userId, devices.map((device) => device.deviceId));
+      await storage.accounts.deleteUserTokens(requester.userId);
+      context.logger.info({ userId: requester.userId }, 'deactivated an account');
+      await context.hooks.deactivated.emit({ userId: requester.userId });
+    },
+
+    requirePassword,
+  };
+}
+
+/** The user an m.login.password identifier names; 403 for third-party IDs (none are bound here). */
+function loginUserId(context: AccountsContext, identifier: NonNullable<LoginRequest['identifier']>): string {
+  if (identifier.type === 'm.id.user' && 'user' in identifier && typeof identifier.user === 'string') {
+    const userId = qualifyUserId(context, identifier.user);
+    if (!userId.endsWith(`:${context.serverName}`)) throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
+    return userId;
+  }
+  if (identifier.type === 'm.id.thirdparty' || identifier.type === 'm.id.phone') {
+    throw new MatrixError(403, 'M_FORBIDDEN', 'No account is bound to that third-party identifier');
+  }
+  throw new MatrixError(400, 'M_UNKNOWN', `Unknown identifier type ${identifier.type}`);
+}

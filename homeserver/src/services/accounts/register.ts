@@ -1,0 +1,121 @@
+/**
+ * Account registration: POST /register, /register/available and registration token validity.
+ * https://spec.matrix.org/v1.19/client-server-api/#account-registration
+ */
+import { randomBytes } from 'node:crypto';
+import { isCompliantUserLocalpart } from '@parley/federation';
+import { MatrixError } from '../../matrix-error.js';
+import type { UiaSessionRecord } from '../../storage/index.js';
+import { userIdFor, type AccountsContext } from './context.js';
+import { hashPassword } from './secrets.js';
+import type { Sessions } from './sessions.js';
+import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
+import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
+
+/** Longest password accepted; scrypt handles any length, this only bounds the work per request. */
+export const MAX_PASSWORD_LENGTH = 512;
+/** User IDs are at most 255 bytes. https://spec.matrix.org/v1.19/appendices/#user-identifiers */
+const MAX_USER_ID_BYTES = 255;
+const GENERATED_LOCALPART_ATTEMPTS = 5;
+
+export interface Registration {
+  register(request: RegisterRequest, origin: RequestOrigin): Promise<RegisterResult>;
+  checkUsernameAvailable(username: string): Promise<void>;
+  registrationTokenValid(token: string): Promise<boolean>;
+  /** Gives back the pending use of a registration token held by an abandoned session. */
+  releaseSession(session: UiaSessionRecord): Promise<void>;
+}
+
+export function createRegistration(context: AccountsContext, sessions: Sessions): Registration {
+  const { storage, clock } = context;
+
+  function ensureOpen(): void {
+    if (context.config.registration.mode === 'closed') throw new MatrixError(403, 'M_FORBIDDEN', 'Registration is disabled');
+  }
+
+  /** The user ID for a requested localpart, or M_INVALID_USERNAME. Localparts are lower-cased as other servers do. */
+  function userIdForUsername(username: string): string {
+    const localpart = username.toLowerCase();
+    if (!isCompliantUserLocalpart(localpart)) {
+      throw new MatrixError(400, 'M_INVALID_USERNAME', 'User ID may only contain a-z, 0-9, and . _ = - / +');
+    }
+    const userId = userIdFor(context, localpart);
+    if (Buffer.byteLength(userId, 'utf8') > MAX_USER_ID_BYTES) throw new MatrixError(400, 'M_INVALID_USERNAME', 'User ID is too long');
+    return userId;
+  }
+
+  async function ensureAvailable(userId: string): Promise<void> {
+    if (await storage.accounts.getUser(userId)) throw new MatrixError(400, 'M_USER_IN_USE', 'User ID already taken');
+  }
+
+  function flows(): string[][] {
+    return context.config.registration.mode === 'token' ? [[REGISTRATION_TOKEN]] : [[DUMMY]];
+  }
+
+  /** Creates the account, with a generated localpart when none was asked for. */
+  async function createAccount(requestedUserId: string | undefined, passwordHash: string | null): Promise<string> {
+    const candidates = requestedUserId
+      ? [requestedUserId]
+      : Array.from({ length: GENERATED_LOCALPART_ATTEMPTS }, () => userIdFor(context, randomBytes(6).toString('hex')));
+    for (const userId of candidates) {
+      const created = await storage.accounts.createUser({ userId, passwordHash, createdTs: clock.now(), isGuest: false });
+      if (created) return userId;
+    }
+    if (requestedUserId) throw new MatrixError(400, 'M_USER_IN_USE', 'User ID already taken');
+    throw new Error('could not generate a free user ID');
+  }
+
+  return {
+    async register(request, origin) {
+      if (request.kind === 'guest') {
+        // Guest access is optional; M_GUEST_ACCESS_FORBIDDEN is the spec's answer when it is off.
+        throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
+      }
+      ensureOpen();
+      const requestedUserId = request.username === undefined ? undefined : userIdForUsername(request.username);
+      if (requestedUserId) await ensureAvailable(requestedUserId);
+      if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
+        throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
+      }
+
+      await context.uia.expireSessions((session) => releaseToken(session));
+      const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
+      const uia = await context.uia.authenticate({ operation: 'POST /register', userId: null, auth: request.auth, flows: flows(), stages });
+
+      const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
+      const userId = await createAccount(requestedUserId, passwordHash);
+      const token = uia.data[TOKEN_DATA_KEY];
+      if (token !== undefined) await storage.accounts.adjustRegistrationToken(token, { pending: -1, completed: 1 });
+      await context.uia.finish(uia.sessionId);
+      context.logger.info({ userId }, 'registered a new account');
+      await context.hooks.registered.emit({ userId });
+
+      if (request.inhibitLogin) return { userId, session: null };
+      const session = await sessions.issue({
+        userId,
+        deviceId: request.deviceId,
+        displayName: request.initialDeviceDisplayName,
+        refreshable: request.refreshToken,
+        origin,
+      });
+      return { userId, session };
+    },
+
+    async checkUsernameAvailable(username) {
+      ensureOpen();
+      await ensureAvailable(userIdForUsername(username));
+    },
+
+    async registrationTokenValid(token) {
+      ensureOpen();
+      return tokenUsable(await storage.accounts.getRegistrationToken(token), clock.now());
+    },
+
+    releaseSession: releaseToken,
+  };
+
+  async function releaseToken(session: UiaSessionRecord): Promise<void> {
+    const token = session.data[TOKEN_DATA_KEY];
+    if (token !== undefined) await storage.accounts.adjustRegistrationToken(token, { pending: -1 });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Builds the accounts service from its parts (sessions, registration, password operations, devices).
+ */
+import { roomVersionsCapability } from '@parley/federation';
+import type { CoreDeps } from '../deps.js';
+import { createListenerList, type AccountsContext } from './context.js';
+import { createDevices } from './devices.js';
+import { createPasswordAccounts } from './login.js';
+import { createRegistration } from './register.js';
+import { createRegistrationToken } from './registration-tokens.js';
+import { createSessions } from './sessions.js';
+import { PASSWORD } from './stages.js';
+import type { AccountsService, DeviceChange } from './types.js';
+import { createUia } from './uia.js';
+
+export function createAccountsService(deps: CoreDeps): AccountsService {
+  const logger = deps.logger.child({ component: 'accounts' });
+  const context: AccountsContext = {
+    storage: deps.storage,
+    clock: deps.clock,
+    config: deps.config,
+    logger,
+    serverName: deps.serverName,
+    uia: createUia(deps.storage.accounts, deps.clock),
+    hooks: {
+      registered: createListenerList<{ userId: string }>(logger, 'registered'),
+      deactivated: createListenerList<{ userId: string }>(logger, 'deactivated'),
+      deviceChanged: createListenerList<DeviceChange>(logger, 'deviceChanged'),
+    },
+  };
+  const sessions = createSessions(context);
+  const registration = createRegistration(context, sessions);
+  const passwords = createPasswordAccounts(context, sessions);
+  const devices = createDevices(context, passwords);
+  const store = deps.storage.accounts;
+
+  return {
+    authenticate: sessions.authenticate,
+    register: registration.register,
+    checkUsernameAvailable: registration.checkUsernameAvailable,
+    registrationTokenValid: registration.registrationTokenValid,
+
+    createRegistrationToken: (options) => createRegistrationToken(store, deps.clock, options),
+
+    loginFlows: () => [{ type: PASSWORD }],
+    login: passwords.login,
+    refresh: sessions.refresh,
+    logout: devices.logout,
+    logoutAll: devices.logoutAll,
+    changePassword: passwords.changePassword,
+    deactivate: passwords.deactivate,
+    listDevices: devices.list,
+    getDevice: devices.get,
+    updateDevice: devices.update,
+    deleteDevices: devices.delete,
+    requireUserInteractiveAuth: passwords.requirePassword,
+
+    capabilities() {
+      return {
+        'm.change_password': { enabled: true },
+        'm.room_versions': roomVersionsCapability(),
+        'm.set_displayname': { enabled: true },
+        'm.set_avatar_url': { enabled: true },
+        'm.3pid_changes': { enabled: false },
+        'm.get_login_token': { enabled: false },
+      };
+    },
+
+    async getUser(userId) {
+      const user = await store.getUser(userId);
+      if (!user) return null;
+      return { userId, isGuest: user.isGuest, isAdmin: user.isAdmin, deactivated: user.deactivatedTs !== null, createdTs: user.createdTs };
+    },
+    userExists: async (userId) => (await store.getUser(userId)) !== null,
+    isDeactivated: async (userId) => (await store.getUser(userId))?.deactivatedTs != null,
+
+    onRegistered: (listener) => context.hooks.registered.add(listener),
+    onDeactivated: (listener) => context.hooks.deactivated.add(listener),
+    onDeviceChanged: (listener) => context.hooks.deviceChanged.add(listener),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Login sessions: issuing access (and refresh) tokens for a device, resolving a token to its requester, refresh,
+ * logout. Tokens are only ever stored as their SHA-256.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
+ */
+import { MatrixError } from '../../matrix-error.js';
+import type { AccountStore } from '../../storage/index.js';
+import type { AccountsContext } from './context.js';
+import { hashToken, newAccessToken, newDeviceId, newRefreshToken } from './secrets.js';
+import type { LoginSession, RequestOrigin, Requester } from './types.js';
+
+/** A device's "last seen" is written at most this often per token, so authenticating stays read-only. */
+const SIGHTING_INTERVAL_MS = 60_000;
+/** Sightings remembered before the map is cleared (bounds memory; a clear only causes extra writes). */
+const MAX_REMEMBERED_SIGHTINGS = 10_000;
+
+export interface IssueOptions {
+  userId: string;
+  /** Reuse this device (its old tokens are revoked) or create it; a fresh ID when undefined. */
+  deviceId?: string;
+  displayName?: string;
+  refreshable: boolean;
+  origin: RequestOrigin;
+}
+
+export interface Sessions {
+  issue(options: IssueOptions): Promise<LoginSession>;
+  authenticate(accessToken: string | undefined, origin: RequestOrigin): Promise<Requester>;
+  refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken: string; expiresInMs: number }>;
+}
+
+export function createSessions(context: AccountsContext): Sessions {
+  const { storage, clock } = context;
+  const lastSighting = new Map<number, number>();
+
+  async function addTokens(store: AccountStore, userId: string, deviceId: string, refreshable: boolean) {
+    const now = clock.now();
+    const accessToken = newAccessToken();
+    if (!refreshable) {
+      await store.addAccessToken({
+        tokenHash: hashToken(accessToken),
+        userId,
+        deviceId,
+        createdTs: now,
+        expiresTs: null,
+        refreshTokenId: null,
+      });
+      return { accessToken };
+    }
+    const lifetime = context.config.sessions.refreshable_access_token_lifetime_ms;
+    const refreshToken = newRefreshToken();
+    const refreshTokenId = await store.addRefreshToken({ tokenHash: hashToken(refreshToken), userId, deviceId, createdTs: now });
+    await store.addAccessToken({
+      tokenHash: hashToken(accessToken),
+      userId,
+      deviceId,
+      createdTs: now,
+      expiresTs: now + lifetime,
+      refreshTokenId,
+    });
+    return { accessToken, refreshToken, refreshTokenId, expiresInMs: lifetime };
+  }
+
+  async function recordSighting(requester: Requester, tokenId: number, origin: RequestOrigin): Promise<void> {
+    if (requester.deviceId === null) return;
+    const now = clock.now();
+    const previous = lastSighting.get(tokenId);
+    if (previous !== undefined && now - previous < SIGHTING_INTERVAL_MS) return;
+    if (lastSighting.size >= MAX_REMEMBERED_SIGHTINGS) lastSighting.clear();
+    lastSighting.set(tokenId, now);
+    await storage.accounts.recordDeviceSighting(requester.userId, requester.deviceId, { ts: now, ...origin });
+  }
+
+  return {
+    async issue(options) {
+      const deviceId = options.deviceId ?? newDeviceId();
+      const { created, tokens } = await storage.transaction(async (tx) => {
+        const created = await tx.accounts.ensureDevice({
+          userId: options.userId,
+          deviceId,
+          displayName: options.displayName ?? null,
+          createdTs: clock.now(),
+        });
+        // Logging in again on a known device replaces its session.
+        if (!created) await tx.accounts.deleteDeviceTokens(options.userId, deviceId);
+        const tokens = await addTokens(tx.accounts, options.userId, deviceId, options.refreshable);
+        return { created, tokens };
+      });
+      await storage.accounts.recordDeviceSighting(options.userId, deviceId, { ts: clock.now(), ...options.origin });
+      if (created) await context.hooks.deviceChanged.emit({ userId: options.userId, deviceId, kind: 'created' });
+      return {
+        userId: options.userId,
+        deviceId,
+        accessToken: tokens.accessToken,
+        ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken, expiresInMs: tokens.expiresInMs } : {}),
+      };
+    },
+
+    async authenticate(accessToken, origin) {
+      if (accessToken === undefined || accessToken === '') {
+        throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+      }
+      const token = await storage.accounts.findAccessToken(hashToken(accessToken));
+      if (!token || token.deactivated) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', { soft_logout: false });
+      if (token.expiresTs !== null && token.expiresTs <= clock.now()) {
+        // https://spec.matrix.org/v1.19/client-server-api/#soft-logout: an expired token is a soft logout.
+        throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Access token has expired', { soft_logout: true });
+      }
+      if (!token.used) {
+        await storage.accounts.markAccessTokenUsed(token.id);
+        // The first use of a refreshed token revokes the refresh token it replaced.
+        if (token.refreshTokenId !== null) await storage.accounts.retirePredecessors(token.refreshTokenId);
+      }
+      const requester: Requester = { userId: token.userId, deviceId: token.deviceId, accessTokenId: token.id, isGuest: token.isGuest };
+      await recordSighting(requester, token.id, origin);
+      return requester;
+    },
+
+    async refresh(refreshToken) {
+      const old = await storage.accounts.findRefreshToken(hashToken(refreshToken));
+      if (!old) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
+      const user = await storage.accounts.getUser(old.userId);
+      if (!user || user.deactivatedTs !== null) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
+      return storage.transaction(async (tx) => {
+        // Using this token retires the one it replaced (and that one's access tokens).
+        await tx.accounts.retirePredecessors(old.id);
+        const now = clock.now();
+        const lifetime = context.config.sessions.refreshable_access_token_lifetime_ms;
+        const nextRefresh = newRefreshToken();
+        const nextRefreshId = await tx.accounts.addRefreshToken({ tokenHash: hashToken(nextRefresh), userId: old.userId, deviceId: old.deviceId, createdTs: now });
+        const accessToken = newAccessToken();
+        await tx.accounts.addAccessToken({
+          tokenHash: hashToken(accessToken),
+          userId: old.userId,
+          deviceId: old.deviceId,
+          createdTs: now,
+          expiresTs: now + lifetime,
+          refreshTokenId: nextRefreshId,
+        });
+        await tx.accounts.setNextRefreshToken(old.id, nextRefreshId);
+        return { accessToken, refreshToken: nextRefresh, expiresInMs: lifetime };
+      });
+    },
+  };
+}

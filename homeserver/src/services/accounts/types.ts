@@ -1,0 +1,155 @@
+/**
+ * The public types of the accounts domain, re-exported by index.ts (kept apart so the domain's inner files can use
+ * them without importing index.ts, which would be a cycle).
+ */
+import type { JsonObject } from '@parley/federation';
+
+/**
+ * Who is making an authenticated client request.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
+ */
+export interface Requester {
+  userId: string;
+  /** Null only for tokens not bound to a device (e.g. application services later). */
+  deviceId: string | null;
+  /** The stored ID of the access token used (not the token itself). */
+  accessTokenId: number | string;
+  isGuest: boolean;
+}
+
+/** Where a request came from, recorded as a device's "last seen". */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** What /register and /login hand back once a device is logged in. */
+export interface LoginSession {
+  userId: string;
+  accessToken: string;
+  deviceId: string;
+  /** Set when the client asked for a refresh token. */
+  refreshToken?: string;
+  expiresInMs?: number;
+}
+
+/** The body of POST /register, validated by the route. */
+export interface RegisterRequest {
+  kind: 'user' | 'guest';
+  username?: string;
+  password?: string;
+  deviceId?: string;
+  initialDeviceDisplayName?: string;
+  inhibitLogin: boolean;
+  refreshToken: boolean;
+  /** The UIA `auth` dictionary, if any. */
+  auth?: JsonObject;
+}
+
+/** POST /register's answer: a session, or only the user ID with `inhibit_login`. */
+export type RegisterResult = { userId: string; session: LoginSession | null };
+
+/** The identifier of POST /login. https://spec.matrix.org/v1.19/client-server-api/#identifier-types */
+export type LoginIdentifier =
+  | { type: 'm.id.user'; user: string }
+  | { type: 'm.id.thirdparty'; medium: string; address: string }
+  | { type: 'm.id.phone'; country: string; phone: string }
+  | { type: string };
+
+export interface LoginRequest {
+  type: string;
+  /** Undefined when the request named no user (400 `M_MISSING_PARAM` once the type is known). */
+  identifier: LoginIdentifier | undefined;
+  password?: string;
+  deviceId?: string;
+  initialDeviceDisplayName?: string;
+  refreshToken: boolean;
+}
+
+/** A device as GET /devices shows it. */
+export interface DeviceInfo {
+  userId: string;
+  deviceId: string;
+  displayName: string | null;
+  lastSeenIp: string | null;
+  lastSeenTs: number | null;
+}
+
+/** A change to a user's device list: what issue 4's device-list stream listens to. */
+export interface DeviceChange {
+  userId: string;
+  deviceId: string;
+  kind: 'created' | 'updated' | 'deleted';
+}
+
+/** A registration token as the CLI creates and shows it. */
+export interface RegistrationTokenInfo {
+  token: string;
+  usesAllowed: number | null;
+  pending: number;
+  completed: number;
+  expiryTs: number | null;
+}
+
+/** A listener; errors it throws are logged, never passed to the request that triggered it. */
+export type Listener<T> = (value: T) => void | Promise<void>;
+
+/**
+ * What other domains and http/ may ask of accounts.
+ * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
+ */
+export interface AccountsService {
+  /** Resolves an access token to its requester; 401 `M_MISSING_TOKEN`/`M_UNKNOWN_TOKEN` otherwise. */
+  authenticate(accessToken: string | undefined, origin: RequestOrigin): Promise<Requester>;
+
+  register(request: RegisterRequest, origin: RequestOrigin): Promise<RegisterResult>;
+  /** Throws `M_INVALID_USERNAME`/`M_USER_IN_USE`/`M_FORBIDDEN` when the localpart cannot be registered. */
+  checkUsernameAvailable(username: string): Promise<void>;
+  /** Whether a registration token may be used now. Throws 403 when registration is closed. */
+  registrationTokenValid(token: string): Promise<boolean>;
+  /** Creates a registration token (random when `token` is omitted). */
+  createRegistrationToken(options: { token?: string; usesAllowed?: number | null; expiryTs?: number | null }): Promise<RegistrationTokenInfo>;
+
+  /** The login types POST /login accepts. */
+  loginFlows(): { type: string }[];
+  login(request: LoginRequest, origin: RequestOrigin): Promise<LoginSession>;
+  /** Exchanges a refresh token for new tokens. */
+  refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken: string; expiresInMs: number }>;
+  logout(requester: Requester): Promise<void>;
+  logoutAll(requester: Requester): Promise<void>;
+
+  /** POST /account/password, with UIA. */
+  changePassword(requester: Requester, options: { newPassword: string; logoutDevices: boolean; auth?: JsonObject }): Promise<void>;
+  /** POST /account/deactivate, with UIA. */
+  deactivate(requester: Requester, options: { auth?: JsonObject }): Promise<void>;
+
+  listDevices(userId: string): Promise<DeviceInfo[]>;
+  /** 404 `M_NOT_FOUND` when the user has no such device. */
+  getDevice(userId: string, deviceId: string): Promise<DeviceInfo>;
+  /** Sets a device's display name (unchanged when undefined); 404 `M_NOT_FOUND` when unknown. */
+  updateDevice(userId: string, deviceId: string, displayName: string | undefined): Promise<void>;
+  /** Deletes devices after UIA; unknown IDs are ignored. */
+  deleteDevices(requester: Requester, deviceIds: readonly string[], auth: JsonObject | undefined, operation: string): Promise<void>;
+
+  /**
+   * Runs user-interactive auth for another domain's endpoint (e.g. cross-signing key upload): resolves when the
+   * requester proved their password in this session, throws the 401 UIA challenge otherwise.
+   * https://spec.matrix.org/v1.19/client-server-api/#user-interactive-authentication-api
+   */
+  requireUserInteractiveAuth(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void>;
+
+  /** The server's capabilities for GET /capabilities. */
+  capabilities(): JsonObject;
+
+  /** A local account, or null. */
+  getUser(userId: string): Promise<{ userId: string; isGuest: boolean; isAdmin: boolean; deactivated: boolean; createdTs: number } | null>;
+  userExists(userId: string): Promise<boolean>;
+  isDeactivated(userId: string): Promise<boolean>;
+
+  /** Called after an account is created (e.g. to set the default display name). */
+  onRegistered(listener: Listener<{ userId: string }>): void;
+  /** Called after an account is deactivated (e.g. to leave its rooms). */
+  onDeactivated(listener: Listener<{ userId: string }>): void;
+  /** Called after a device is created, renamed or deleted. */
+  onDeviceChanged(listener: Listener<DeviceChange>): void;
+}

@@ -1,0 +1,172 @@
+/**
+ * User-interactive authentication: flows of stages, a session that remembers completed stages, and the 401
+ * response that tells the client what is left.
+ * https://spec.matrix.org/v1.19/client-server-api/#user-interactive-authentication-api
+ */
+import type { JsonObject, JsonValue } from '@parley/federation';
+import { MatrixError, type MatrixErrorBody } from '../../matrix-error.js';
+import type { Clock } from '../../clock.js';
+import type { AccountStore, UiaSessionRecord } from '../../storage/index.js';
+import { newSessionId } from './secrets.js';
+
+/** How long a session may take from its first request to its last. */
+export const UIA_SESSION_LIFETIME_MS = 60 * 60 * 1000;
+
+/**
+ * The 401 of an unfinished UIA: `{ flows, params, session, completed?, errcode?, error? }`. Unlike other errors
+ * its body has no errcode until a stage failed, because clients (matrix-js-sdk's InteractiveAuth) read an
+ * errcode as "the last stage failed" and stop.
+ */
+export class UiaChallenge extends MatrixError {
+  constructor(
+    readonly body: JsonObject,
+    failure?: { errcode: string; error: string },
+  ) {
+    super(401, failure?.errcode ?? 'M_UNAUTHORIZED', failure?.error ?? 'Additional authentication is required', {});
+  }
+
+  override toJSON(): MatrixErrorBody {
+    // The body is what the spec's AuthenticationResponse shows; the cast skips the errcode the type requires.
+    return this.body as unknown as MatrixErrorBody;
+  }
+}
+
+/** What a stage does with the client's `auth` dictionary. */
+export interface StageContext {
+  session: UiaSessionRecord;
+  auth: JsonObject;
+}
+
+/**
+ * Checks one stage. Resolves with data to remember in the session (or nothing) when it passed, throws a
+ * MatrixError (its errcode and message go into the 401) when it did not.
+ */
+export type StageCheck = (context: StageContext) => Promise<Record<string, string> | void>;
+
+export interface UiaRequest {
+  /** e.g. `POST /register`: a session only authorises the operation it began with. */
+  operation: string;
+  /** The user the session must authenticate, or null (registration). */
+  userId: string | null;
+  /** The client's `auth` dictionary, if it sent one. */
+  auth: JsonObject | undefined;
+  flows: readonly (readonly string[])[];
+  params?: JsonObject;
+  stages: Readonly<Record<string, StageCheck>>;
+}
+
+/** The finished session: its ID (to delete it once the operation succeeded) and what its stages recorded. */
+export interface UiaResult {
+  sessionId: string;
+  data: Record<string, string>;
+}
+
+export interface Uia {
+  /** Runs the next stage; resolves when a flow is complete, throws {@link UiaChallenge} while one is not. */
+  authenticate(request: UiaRequest): Promise<UiaResult>;
+  /** Deletes a session once the operation it authorised succeeded. */
+  finish(sessionId: string): Promise<void>;
+  /** Deletes expired sessions, handing each to `onExpired` (e.g. to release a pending registration token). */
+  expireSessions(onExpired: (session: UiaSessionRecord) => Promise<void>): Promise<void>;
+}
+
+export function createUia(store: AccountStore, clock: Clock): Uia {
+  async function loadSession(request: UiaRequest): Promise<UiaSessionRecord> {
+    const sessionId = request.auth?.session;
+    if (sessionId === undefined) {
+      const session: UiaSessionRecord = {
+        sessionId: newSessionId(),
+        operation: request.operation,
+        userId: request.userId,
+        completed: [],
+        data: {},
+        createdTs: clock.now(),
+      };
+      await store.createUiaSession(session);
+      return session;
+    }
+    if (typeof sessionId !== 'string') throw new MatrixError(400, 'M_BAD_JSON', 'auth.session must be a string');
+    const session = await store.getUiaSession(sessionId);
+    if (!session || session.createdTs + UIA_SESSION_LIFETIME_MS < clock.now()) {
+      throw new MatrixError(400, 'M_UNKNOWN', 'Unknown or expired user-interactive auth session');
+    }
+    if (session.operation !== request.operation || session.userId !== request.userId) {
+      throw new MatrixError(403, 'M_FORBIDDEN', 'This auth session was started for another operation');
+    }
+    return session;
+  }
+
+  return {
+    async authenticate(request) {
+      const session = await loadSession(request);
+      const challenge = (failure?: { errcode: string; error: string }): UiaChallenge =>
+        new UiaChallenge(challengeBody(request, session, failure), failure);
+
+      const type = request.auth?.type;
+      if (request.auth === undefined || type === undefined) {
+        if (flowComplete(request.flows, session.completed)) return { sessionId: session.sessionId, data: session.data };
+        throw challenge();
+      }
+      if (typeof type !== 'string') throw new MatrixError(400, 'M_BAD_JSON', 'auth.type must be a string');
+      const check = request.stages[type];
+      if (!check || !canRunNext(request.flows, session.completed, type)) {
+        throw challenge({ errcode: 'M_UNRECOGNIZED', error: `Authentication stage ${type} is not expected now` });
+      }
+      let data: Record<string, string> | void;
+      try {
+        data = await check({ session, auth: request.auth });
+      } catch (error) {
+        if (error instanceof MatrixError && !(error instanceof UiaChallenge)) {
+          throw challenge({ errcode: error.errcode, error: error.message });
+        }
+        throw error;
+      }
+      session.completed = [...session.completed, type];
+      session.data = { ...session.data, ...(data ?? {}) };
+      await store.updateUiaSession(session.sessionId, { completed: session.completed, data: session.data });
+      if (flowComplete(request.flows, session.completed)) return { sessionId: session.sessionId, data: session.data };
+      throw challenge();
+    },
+
+    async finish(sessionId) {
+      await store.deleteUiaSession(sessionId);
+    },
+
+    async expireSessions(onExpired) {
+      const expired = await store.deleteUiaSessionsBefore(clock.now() - UIA_SESSION_LIFETIME_MS);
+      for (const session of expired) await onExpired(session);
+    },
+  };
+}
+
+/** The 401 body: the flows, the stage parameters, the session and the stages done so far. */
+function challengeBody(
+  request: UiaRequest,
+  session: UiaSessionRecord,
+  failure: { errcode: string; error: string } | undefined,
+): JsonObject {
+  const body: Record<string, JsonValue> = {
+    flows: request.flows.map((stages) => ({ stages: [...stages] })),
+    params: request.params ?? {},
+    session: session.sessionId,
+  };
+  if (session.completed.length > 0) body.completed = [...session.completed];
+  if (failure) {
+    body.errcode = failure.errcode;
+    body.error = failure.error;
+  }
+  return body;
+}
+
+/** True when `stage` continues some flow whose first stages are exactly those completed. */
+function canRunNext(flows: UiaRequest['flows'], completed: readonly string[], stage: string): boolean {
+  return flows.some((flow) => startsWith(flow, completed) && flow[completed.length] === stage);
+}
+
+function flowComplete(flows: UiaRequest['flows'], completed: readonly string[]): boolean {
+  return flows.some((flow) => flow.length === completed.length && startsWith(flow, completed));
+}
+
+function startsWith(flow: readonly string[], prefix: readonly string[]): boolean {
+  return prefix.length <= flow.length && prefix.every((stage, index) => flow[index] === stage);
+}

@@ -1,0 +1,41 @@
+/** What the parts of the rooms service share: dependencies, caches, the per-room mutex and the listeners. */
+import { getRoomVersion, type RoomVersion } from '@parley/federation';
+import { MatrixError } from '../../matrix-error.js';
+import type { Storage } from '../../storage/index.js';
+import type { CoreDeps } from '../deps.js';
+import type { KeyedMutex } from './keyed-mutex.js';
+import type { GroupCache } from './state.js';
+import type { EventPersistedListener, RoomsCallbacks } from './types.js';
+
+export interface RoomsContext {
+  deps: CoreDeps;
+  callbacks: RoomsCallbacks;
+  /** How long redacted originals are kept. */
+  redactionRetentionMs: number;
+  groups: GroupCache;
+  mutex: KeyedMutex;
+  listeners: Set<EventPersistedListener>;
+  /** Room versions never change: cached by room ID. */
+  versions: Map<string, RoomVersion>;
+}
+
+/** Default retention of redacted originals: 7 days. */
+export const DEFAULT_REDACTION_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The room's version, or null when the room is unknown. */
+export async function findRoomVersionOf(ctx: RoomsContext, storage: Storage, roomId: string): Promise<RoomVersion | null> {
+  const cached = ctx.versions.get(roomId);
+  if (cached !== undefined) return cached;
+  const room = await storage.rooms.getRoom(roomId);
+  if (room === null) return null;
+  const version = getRoomVersion(room.roomVersion);
+  ctx.versions.set(roomId, version);
+  return version;
+}
+
+/** The room's version; 404 M_NOT_FOUND for an unknown room. */
+export async function requireRoomVersion(ctx: RoomsContext, storage: Storage, roomId: string): Promise<RoomVersion> {
+  const version = await findRoomVersionOf(ctx, storage, roomId);
+  if (version === null) throw new MatrixError(404, 'M_NOT_FOUND', `Unknown room ${roomId}`);
+  return version;
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { forEachDatabase } from '../testing/for-each-database.js';
+
+const fresh = (prefix: string): string => `${prefix}${randomBytes(4).toString('hex')}`;
+const hash = (): string => randomBytes(32).toString('hex');
+
+forEachDatabase('AccountStore', (storage) => {
+  it('creates a user once and reports a taken ID', async () => {
+    const userId = `@${fresh('u')}:test`;
+    const store = storage().accounts;
+    expect(await store.createUser({ userId, passwordHash: 'h1', createdTs: 10, isGuest: false })).toBe(true);
+    expect(await store.createUser({ userId, passwordHash: 'h2', createdTs: 11, isGuest: false })).toBe(false);
+    expect(await store.getUser(userId)).toEqual({ userId, passwordHash: 'h1', createdTs: 10, isGuest: false, isAdmin: false, deactivatedTs: null });
+    expect(await store.getUser(`@${fresh('nobody')}:test`)).toBeNull();
+  });
+
+  it('keeps a transaction usable after a taken user ID (savepoint)', async () => {
+    const userId = `@${fresh('u')}:test`;
+    await storage().accounts.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
+    const other = `@${fresh('u')}:test`;
+    await storage().transaction(async (tx) => {
+      expect(await tx.accounts.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false })).toBe(false);
+      expect(await tx.accounts.createUser({ userId: other, passwordHash: null, createdTs: 1, isGuest: false })).toBe(true);
+    });
+    expect(await storage().accounts.getUser(other)).not.toBeNull();
+  });
+
+  it('deactivation forgets the password and shows on the token owner', async () => {
+    const store = storage().accounts;
+    const userId = `@${fresh('u')}:test`;
+    await store.createUser({ userId, passwordHash: 'secret', createdTs: 1, isGuest: false });
+    const tokenHash = hash();
+    await store.addAccessToken({ tokenHash, userId, deviceId: null, createdTs: 1, expiresTs: null, refreshTokenId: null });
+    expect((await store.findAccessToken(tokenHash))?.deactivated).toBe(false);
+    await store.markDeactivated(userId, 99);
+    expect(await store.getUser(userId)).toMatchObject({ passwordHash: null, deactivatedTs: 99 });
+    expect((await store.findAccessToken(tokenHash))?.deactivated).toBe(true);
+  });
+
+  it('creates devices once, records sightings, renames, and deletes them with their tokens', async () => {
+    const store = storage().accounts;
+    const userId = `@${fresh('u')}:test`;
+    await store.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
+    expect(await store.ensureDevice({ userId, deviceId: 'AAA', displayName: 'phone', createdTs: 5 })).toBe(true);
+    expect(await store.ensureDevice({ userId, deviceId: 'AAA', displayName: 'other', createdTs: 6 })).toBe(false);
+    expect(await store.ensureDevice({ userId, deviceId: 'BBB', displayName: null, createdTs: 7 })).toBe(true);
+    await store.recordDeviceSighting(userId, 'AAA', { ts: 50, ip: '10.0.0.1', userAgent: 'ua' });
+    expect(await store.getDevice(userId, 'AAA')).toEqual({
+      userId,
+      deviceId: 'AAA',
+      displayName: 'phone',
+      createdTs: 5,
+      lastSeenTs: 50,
+      lastSeenIp: '10.0.0.1',
+      lastSeenUserAgent: 'ua',
+    });
+    expect(await store.setDeviceDisplayName(userId, 'BBB', 'laptop')).toBe(true);
+    expect(await store.setDeviceDisplayName(userId, 'ZZZ', 'x')).toBe(false);
+    expect((await store.listDevices(userId)).map((device) => [device.deviceId, device.displayName])).toEqual([
+      ['AAA', 'phone'],
+      ['BBB', 'laptop'],
+    ]);
+
+    const tokenA = hash();
+    const tokenB = hash();
+    await store.addAccessToken({ tokenHash: tokenA, userId, deviceId: 'AAA', createdTs: 1, expiresTs: null, refreshTokenId: null });
+    await store.addAccessToken({ tokenHash: tokenB, userId, deviceId: 'BBB', createdTs: 1, expiresTs: null, refreshTokenId: null });
+    const refresh = hash();
+    await store.addRefreshToken({ tokenHash: refresh, userId, deviceId: 'AAA', createdTs: 1 });
+    expect(await store.deleteDevices(userId, ['AAA', 'NOPE'])).toEqual(['AAA']);
+    expect(await store.findAccessToken(tokenA)).toBeNull();
+    expect(await store.findRefreshToken(refresh)).toBeNull();
+    expect(await store.findAccessToken(tokenB)).not.toBeNull();
+    expect((await store.listDevices(userId)).map((device) => device.deviceId)).toEqual(['BBB']);
+  });
+
+  it('retires a refresh token and its access tokens once its successor is used', async () => {
+    const store = storage().accounts;
+    const userId = `@${fresh('u')}:test`;
+    await store.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
+    const first = await store.addRefreshToken({ tokenHash: hash(), userId, deviceId: 'D', createdTs: 1 });
+    const oldAccess = hash();
+    await store.addAccessToken({ tokenHash: oldAccess, userId, deviceId: 'D', createdTs: 1, expiresTs: 100, refreshTokenId: first });
+    const secondHash = hash();
+    const second = await store.addRefreshToken({ tokenHash: secondHash, userId, deviceId: 'D', createdTs: 2 });
+    const newAccess = hash();
+    const newAccessId = await store.addAccessToken({ tokenHash: newAccess, userId, deviceId: 'D', createdTs: 2, expiresTs: 200, refreshTokenId: second });
+    await store.setNextRefreshToken(first, second);
+
+    const owner = await store.findAccessToken(newAccess);
+    expect(owner).toMatchObject({ id: newAccessId, used: false, expiresTs: 200, refreshTokenId: second });
+    await store.markAccessTokenUsed(newAccessId);
+    await store.retirePredecessors(second);
+    expect((await store.findAccessToken(newAccess))?.used).toBe(true);
+    expect(await store.findAccessToken(oldAccess)).toBeNull();
+    expect(await store.findRefreshToken(secondHash)).toMatchObject({ id: second, nextTokenId: null });
+  });
+
+  it('stores UIA sessions and expires old ones', async () => {
+    const store = storage().accounts;
+    const sessionId = fresh('s');
+    await store.createUiaSession({ sessionId, operation: 'POST /register', userId: null, completed: [], data: {}, createdTs: 1_000 });
+    await store.updateUiaSession(sessionId, { completed: ['m.login.dummy'], data: { registration_token: 'abc' } });
+    expect(await store.getUiaSession(sessionId)).toEqual({
+      sessionId,
+      operation: 'POST /register',
+      userId: null,
+      completed: ['m.login.dummy'],
+      data: { registration_token: 'abc' },
+      createdTs: 1_000,
+    });
+    const expired = await store.deleteUiaSessionsBefore(1_001);
+    expect(expired.map((session) => session.sessionId)).toContain(sessionId);
+    expect(await store.getUiaSession(sessionId)).toBeNull();
+  });
+
+  it('counts registration token uses', async () => {
+    const store = storage().accounts;
+    const token = fresh('t');
+    expect(await store.createRegistrationToken({ token, usesAllowed: 2, expiryTs: null, createdTs: 1 })).toBe(true);
+    expect(await store.createRegistrationToken({ token, usesAllowed: 5, expiryTs: null, createdTs: 1 })).toBe(false);
+    await store.adjustRegistrationToken(token, { pending: 1 });
+    await store.adjustRegistrationToken(token, { pending: 1 });
+    await store.adjustRegistrationToken(token, { pending: -1, completed: 1 });
+    expect(await store.getRegistrationToken(token)).toEqual({ token, usesAllowed: 2, pending: 1, completed: 1, expiryTs: null, createdTs: 1 });
+  });
+});
