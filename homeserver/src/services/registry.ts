@@ -13,6 +13,9 @@ import { createRoomsService, type RoomsService } from './rooms/index.js';
 import { createSearchService, type SearchService } from './search/index.js';
 import { createSyncService, syncSourcesFrom, type SyncService } from './sync/index.js';
 import { createTypingService, type TypingService } from './typing/index.js';
+import { createKeyBackupService, type KeyBackupService } from './key-backup/index.js';
+import { createToDeviceService, type ToDeviceService } from './to-device/index.js';
+import { createE2eeService, type E2eeService } from './e2ee/index.js';
 
 export type { CoreDeps } from './deps.js';
 
@@ -26,6 +29,9 @@ export interface Services {
   push: PushService;
   search: SearchService;
   profile: ProfileService;
+  e2ee: E2eeService;
+  toDevice: ToDeviceService;
+  keyBackup: KeyBackupService;
 }
 
 export function createServices(deps: CoreDeps): Services {
@@ -91,7 +97,10 @@ export function createServices(deps: CoreDeps): Services {
   // A new account starts with its localpart as displayname, so its member events carry a name (as other servers do).
   accounts.onRegistered(({ userId }) => profile.initProfile(userId, { displayname: userId.slice(1, userId.indexOf(':')) }));
   const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push }));
-  return { accounts, rooms, sync, typing, receipts, presence, push, search, profile };
+  const e2ee = createE2eeService(deps);
+  const toDevice = createToDeviceService(deps);
+  const keyBackup = createKeyBackupService(deps);
+  return { accounts, rooms, sync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup };
 }
 
 /**

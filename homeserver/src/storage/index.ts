@@ -13,6 +13,9 @@ import type { RoomStateStore } from './room-state.js';
 import type { SearchStore } from './search.js';
 import type { SyncStore } from './sync.js';
 import type { UserDataStore } from './user-data.js';
+import type { KeyBackupStore } from './key-backup.js';
+import type { ToDeviceStore } from './to-device.js';
+import type { E2eeStore } from './e2ee.js';
 
 export type * from './accounts.js';
 export type * from './ephemeral.js';
@@ -21,6 +24,9 @@ export type * from './room-state.js';
 export type * from './search.js';
 export type * from './sync.js';
 export type * from './user-data.js';
+export type * from './key-backup.js';
+export type * from './to-device.js';
+export type * from './e2ee.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -254,6 +260,9 @@ export interface Storage {
   readonly search: SearchStore;
   readonly sync: SyncStore;
   readonly userData: UserDataStore;
+  readonly keyBackup: KeyBackupStore;
+  readonly toDevice: ToDeviceStore;
+  readonly e2ee: E2eeStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

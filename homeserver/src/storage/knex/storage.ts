@@ -17,6 +17,9 @@ import { createRoomStateStore } from './room-state.repo.js';
 import { createSearchStore } from './search.repo.js';
 import { createSyncStore } from './sync.repo.js';
 import { createUserDataStore } from './user-data.repo.js';
+import { createKeyBackupStore } from './key-backup.repo.js';
+import { createToDeviceStore } from './to-device.repo.js';
+import { createE2eeStore } from './e2ee.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -37,6 +40,9 @@ function storageOn(ctx: SqlContext): Storage {
     search: createSearchStore(ctx),
     sync: createSyncStore(ctx),
     userData: createUserDataStore(ctx),
+    keyBackup: createKeyBackupStore(ctx),
+    toDevice: createToDeviceStore(ctx),
+    e2ee: createE2eeStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }
