@@ -6,9 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startServer, validateConfig, type ConfigInput, type RunningServer } from '@parley/homeserver';
-import { testPostgresUrl } from '../../homeserver/src/storage/testing/for-each-database.js';
+import { createScratchDatabase, testPostgresUrl } from '../../homeserver/src/storage/testing/scratch-postgres.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -50,10 +49,9 @@ export async function startTestHomeserver(options: TestHomeserverOptions = {}): 
     if (dialect === 'postgres') {
       const adminUrl = testPostgresUrl();
       if (adminUrl === undefined) throw new Error('startTestHomeserver: set TEST_POSTGRES_URL to test on PostgreSQL');
-      const databaseName = `parley_test_${randomBytes(6).toString('hex')}`;
-      await runAdmin(adminUrl, `CREATE DATABASE ${databaseName}`);
-      cleanups.push(() => runAdmin(adminUrl, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`));
-      input.database = { url: withDatabase(adminUrl, databaseName) };
+      const scratch = await createScratchDatabase(adminUrl);
+      cleanups.push(() => scratch.drop());
+      input.database = { url: scratch.url };
     }
     const config = validateConfig(input, { baseDir: dataDir });
     const server = await startServer({ ...config, listen: { ...config.listen, port: 0 } }, { shutdownTimeoutMs: 2_000 });
@@ -126,20 +124,4 @@ function mergeConfig(base: ConfigInput, overrides: ConfigInput): Record<string, 
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function runAdmin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -9,13 +9,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Storage } from '../index.js';
 import { openDatabase, type Database } from '../knex/connect.js';
 import type { Dialect } from '../knex/dialect.js';
 import { createKnexStorage } from '../knex/storage.js';
+import { createScratchDatabase, testPostgresUrl, type ScratchDatabase } from './scratch-postgres.js';
+
+export { testPostgresUrl } from './scratch-postgres.js';
 
 /** What a suite gets besides its Storage: for tests that must look beneath the repositories. */
 export interface DatabaseUnderTest {
@@ -26,11 +27,6 @@ export interface DatabaseUnderTest {
   openAnother(): Promise<Database>;
 }
 
-/** The PostgreSQL server to test against, if any. */
-export function testPostgresUrl(): string | undefined {
-  const url = process.env.TEST_POSTGRES_URL || process.env.DATABASE_URL;
-  return url && /^postgres(ql)?:\/\//i.test(url) ? url : undefined;
-}
 
 /** Registers `suite` once per database, as `describe(`${name} [sqlite]`)` and `[postgres]`. */
 export function forEachDatabase(
@@ -52,19 +48,16 @@ export function forEachDatabase(
 
   const adminUrl = testPostgresUrl();
   describe.skipIf(adminUrl === undefined)(`${name} [postgres]`, () => {
-    const databaseName = `parley_test_${randomBytes(6).toString('hex')}`;
-    let created = false;
+    let scratch: ScratchDatabase | undefined;
     registerSuite('postgres', suite, {
       async setUp() {
-        await runAdmin(adminUrl as string, `CREATE DATABASE ${databaseName}`);
-        created = true;
-        return { databaseUrl: withDatabase(adminUrl as string, databaseName), sqlitePath: '' };
+        scratch = await createScratchDatabase(adminUrl as string);
+        return { databaseUrl: scratch.url, sqlitePath: '' };
       },
       async tearDown() {
-        // FORCE (PostgreSQL 13+) ends connections a failed test may have left open.
-        if (!created) return;
-        await runAdmin(adminUrl as string, `DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-        created = false;
+        // The drop uses FORCE (PostgreSQL 13+), ending connections a failed test may have left open.
+        await scratch?.drop();
+        scratch = undefined;
       },
     });
   });
@@ -124,21 +117,4 @@ function registerSuite(
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`forEachDatabase: ${what} is only available inside tests and hooks`);
   return value;
-}
-
-/** `url` pointing at database `name` instead of its own. */
-function withDatabase(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function runAdmin(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
