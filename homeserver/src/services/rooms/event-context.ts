@@ -25,13 +25,10 @@ export async function getContext(
   eventId: string,
   query: ContextQuery,
 ): Promise<ContextResponse> {
-  const notFound = new MatrixError(404, 'M_NOT_FOUND', 'Event not found.');
-  // The spec answers 404 (not 403) to a user who may not see the event, in the room or not.
-  await requireRoomAccess(ctx, requester.userId, roomId).catch((error: unknown) => {
-    throw error instanceof MatrixError && error.status === 403 ? notFound : error;
-  });
+  await requireRoomAccess(ctx, requester.userId, roomId);
   const { storage } = ctx.deps;
   const [event] = await storage.events.getEvents([eventId]);
+  const notFound = new MatrixError(404, 'M_NOT_FOUND', 'Event not found.');
   if (event === undefined || event.roomId !== roomId || event.outlier || event.rejectedReason !== null) throw notFound;
   if ((await filterEventsForUser(ctx, storage, requester.userId, [event])).length === 0) throw notFound;
 

@@ -1,0 +1,255 @@
+/**
+ * Bad input for every Client-Server endpoint family, and reads/writes by a user outside the room: each request
+ * gets the spec's status and errcode, and afterwards the server still answers and nothing was written (the room's
+ * state and history, the user's account data, profile, tags, push rules and devices are as before).
+ * https://spec.matrix.org/v1.19/client-server-api/#api-standards
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { api } from './support/http.js';
+import { forEachDialect, registerUser, uniqueLocalpart, type TestHomeserver, type TestUser } from './support/homeserver.js';
+
+const MAX_BODY = 4096;
+const enc = encodeURIComponent;
+
+/** What the cases refer to, made once per server. */
+interface World {
+  alice: TestUser;
+  bob: TestUser;
+  /** In no room of alice's. */
+  mallory: TestUser;
+  /** Private room of alice (creator) and bob. */
+  room: string;
+  /** A message of alice's in `room`. */
+  event: string;
+  /** A public, world_readable room of alice's. */
+  open: string;
+  /** A message in `open`. */
+  openEvent: string;
+  /** A well-formed ID of a room that does not exist. */
+  unknownRoom: string;
+}
+
+type Who = 'alice' | 'mallory' | 'none';
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: (w: World) => string;
+  /** JSON body, or a function building it; a string is sent as is (malformed JSON). */
+  body?: unknown;
+  as?: Who;
+  status: number;
+  errcode: string | null;
+}
+
+const NOT_JSON = '{"msgtype": "m.text", "body": ';
+const HUGE = { msgtype: 'm.text', body: 'x'.repeat(MAX_BODY * 2) };
+const r = (w: World): string => `/v3/rooms/${enc(w.room)}`;
+const u = (w: World): string => enc(w.alice.userId);
+
+/** One concise table: [name, method, path, body, status, errcode, as]. */
+const table: [string, Case['method'], (w: World) => string, unknown, number, string | null, Who?][] = [
+  // Malformed JSON: 400 M_NOT_JSON, for every family that takes a body.
+  ['register: not JSON', 'POST', () => '/v3/register', NOT_JSON, 400, 'M_NOT_JSON', 'none'],
+  ['login: not JSON', 'POST', () => '/v3/login', NOT_JSON, 400, 'M_NOT_JSON', 'none'],
+  ['account/password: not JSON', 'POST', () => '/v3/account/password', NOT_JSON, 400, 'M_NOT_JSON'],
+  ['devices: not JSON', 'PUT', (w) => `/v3/devices/${enc(w.alice.deviceId)}`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['createRoom: not JSON', 'POST', () => '/v3/createRoom', NOT_JSON, 400, 'M_NOT_JSON'],
+  ['join: not JSON', 'POST', (w) => `/v3/join/${enc(w.room)}`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['invite: not JSON', 'POST', (w) => `${r(w)}/invite`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['kick: not JSON', 'POST', (w) => `${r(w)}/kick`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['ban: not JSON', 'POST', (w) => `${r(w)}/ban`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['leave: not JSON', 'POST', (w) => `${r(w)}/leave`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['send: not JSON', 'PUT', (w) => `${r(w)}/send/m.room.message/nj1`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['state: not JSON', 'PUT', (w) => `${r(w)}/state/m.room.topic`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['redact: not JSON', 'PUT', (w) => `${r(w)}/redact/${enc(w.event)}/nj2`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['receipt: not JSON', 'POST', (w) => `${r(w)}/receipt/m.read/${enc(w.event)}`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['typing: not JSON', 'PUT', (w) => `${r(w)}/typing/${u(w)}`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['presence: not JSON', 'PUT', (w) => `/v3/presence/${u(w)}/status`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['read_markers: not JSON', 'POST', (w) => `${r(w)}/read_markers`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['profile: not JSON', 'PUT', (w) => `/v3/profile/${u(w)}/displayname`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['account data: not JSON', 'PUT', (w) => `/v3/user/${u(w)}/account_data/org.parley.test`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['room account data: not JSON', 'PUT', (w) => `/v3/user/${u(w)}/rooms/${enc(w.room)}/account_data/org.parley.test`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['tags: not JSON', 'PUT', (w) => `/v3/user/${u(w)}/rooms/${enc(w.room)}/tags/u.work`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['filter: not JSON', 'POST', (w) => `/v3/user/${u(w)}/filter`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['pushrules: not JSON', 'PUT', () => '/v3/pushrules/global/override/bad', NOT_JSON, 400, 'M_NOT_JSON'],
+  ['search: not JSON', 'POST', () => '/v3/search', NOT_JSON, 400, 'M_NOT_JSON'],
+  ['user_directory: not JSON', 'POST', () => '/v3/user_directory/search', NOT_JSON, 400, 'M_NOT_JSON'],
+  ['report event: not JSON', 'POST', (w) => `${r(w)}/report/${enc(w.event)}`, NOT_JSON, 400, 'M_NOT_JSON'],
+  ['report user: not JSON', 'POST', (w) => `/v3/users/${enc(w.bob.userId)}/report`, NOT_JSON, 400, 'M_NOT_JSON'],
+
+  // Valid JSON of the wrong shape: 400 M_BAD_JSON.
+  ['register: username not a string', 'POST', () => '/v3/register', { username: 5, password: 'p', auth: { type: 'm.login.dummy' } }, 400, 'M_BAD_JSON', 'none'],
+  ['login: identifier not an object', 'POST', () => '/v3/login', { type: 'm.login.password', identifier: 'alice', password: 'p' }, 400, 'M_BAD_JSON', 'none'],
+  ['devices: display_name not a string', 'PUT', (w) => `/v3/devices/${enc(w.alice.deviceId)}`, { display_name: 5 }, 400, 'M_BAD_JSON'],
+  ['delete_devices: devices not a list', 'POST', () => '/v3/delete_devices', { devices: 'ABC' }, 400, 'M_BAD_JSON'],
+  ['createRoom: invite not a list', 'POST', () => '/v3/createRoom', { invite: '@bob:x' }, 400, 'M_BAD_JSON'],
+  ['createRoom: name not a string', 'POST', () => '/v3/createRoom', { name: 7 }, 400, 'M_BAD_JSON'],
+  ['invite: user_id not a string', 'POST', (w) => `${r(w)}/invite`, { user_id: 5 }, 400, 'M_BAD_JSON'],
+  ['kick: reason not a string', 'POST', (w) => `${r(w)}/kick`, { user_id: '@bob:x', reason: [] }, 400, 'M_BAD_JSON'],
+  ['ban: user_id not a string', 'POST', (w) => `${r(w)}/ban`, { user_id: true }, 400, 'M_BAD_JSON'],
+  ['send: content a list', 'PUT', (w) => `${r(w)}/send/m.room.message/bj1`, [1, 2], 400, 'M_BAD_JSON'],
+  ['state: content a string', 'PUT', (w) => `${r(w)}/state/m.room.topic`, 'null', 400, 'M_BAD_JSON'],
+  ['redact: reason not a string', 'PUT', (w) => `${r(w)}/redact/${enc(w.event)}/bj2`, { reason: 5 }, 400, 'M_BAD_JSON'],
+  ['receipt: thread_id not a string', 'POST', (w) => `${r(w)}/receipt/m.read/${enc(w.event)}`, { thread_id: 5 }, 400, 'M_INVALID_PARAM'],
+  ['typing: typing not a boolean', 'PUT', (w) => `${r(w)}/typing/${u(w)}`, { typing: 'yes' }, 400, 'M_BAD_JSON'],
+  ['presence: unknown state', 'PUT', (w) => `/v3/presence/${u(w)}/status`, { presence: 'asleep' }, 400, 'M_BAD_JSON'],
+  ['read_markers: event ID not a string', 'POST', (w) => `${r(w)}/read_markers`, { 'm.fully_read': 5 }, 400, 'M_BAD_JSON'],
+  ['profile: displayname not a string', 'PUT', (w) => `/v3/profile/${u(w)}/displayname`, { displayname: 5 }, 400, 'M_BAD_JSON'],
+  ['account data: a list', 'PUT', (w) => `/v3/user/${u(w)}/account_data/org.parley.test`, [1], 400, 'M_BAD_JSON'],
+  ['tags: order not a number', 'PUT', (w) => `/v3/user/${u(w)}/rooms/${enc(w.room)}/tags/u.work`, { order: 'first' }, 400, 'M_BAD_JSON'],
+  ['filter: limit not a number', 'POST', (w) => `/v3/user/${u(w)}/filter`, { room: { timeline: { limit: 'ten' } } }, 400, 'M_BAD_JSON'],
+  ['pushrules: actions not a list', 'PUT', () => '/v3/pushrules/global/override/bad', { actions: 'notify' }, 400, 'M_BAD_JSON'],
+  ['search: categories not an object', 'POST', () => '/v3/search', { search_categories: 5 }, 400, 'M_BAD_JSON'],
+  ['user_directory: term not a string', 'POST', () => '/v3/user_directory/search', { search_term: 5 }, 400, 'M_BAD_JSON'],
+  ['report event: reason not a string', 'POST', (w) => `${r(w)}/report/${enc(w.event)}`, { reason: 5 }, 400, 'M_BAD_JSON'],
+
+  // Bodies over max_request_body_bytes: 413 M_TOO_LARGE.
+  ['register: too large', 'POST', () => '/v3/register', HUGE, 413, 'M_TOO_LARGE', 'none'],
+  ['createRoom: too large', 'POST', () => '/v3/createRoom', { name: HUGE.body }, 413, 'M_TOO_LARGE'],
+  ['send: too large', 'PUT', (w) => `${r(w)}/send/m.room.message/big1`, HUGE, 413, 'M_TOO_LARGE'],
+  ['state: too large', 'PUT', (w) => `${r(w)}/state/m.room.topic`, { topic: HUGE.body }, 413, 'M_TOO_LARGE'],
+  ['account data: too large', 'PUT', (w) => `/v3/user/${u(w)}/account_data/org.parley.test`, HUGE, 413, 'M_TOO_LARGE'],
+  ['profile: too large', 'PUT', (w) => `/v3/profile/${u(w)}/displayname`, { displayname: HUGE.body }, 413, 'M_TOO_LARGE'],
+  ['filter: too large', 'POST', (w) => `/v3/user/${u(w)}/filter`, { room: { not_types: [HUGE.body] } }, 413, 'M_TOO_LARGE'],
+  ['search: too large', 'POST', () => '/v3/search', { search_categories: { room_events: { search_term: HUGE.body } } }, 413, 'M_TOO_LARGE'],
+
+  // A well-formed ID of a room that does not exist.
+  ['unknown room: join', 'POST', (w) => `/v3/join/${enc(w.unknownRoom)}`, {}, 404, 'M_NOT_FOUND'],
+  ['unknown room: invite', 'POST', (w) => `/v3/rooms/${enc(w.unknownRoom)}/invite`, { user_id: '@bob:x' }, 404, 'M_NOT_FOUND'],
+  ['unknown room: leave', 'POST', (w) => `/v3/rooms/${enc(w.unknownRoom)}/leave`, {}, 404, 'M_NOT_FOUND'],
+  ['unknown room: send', 'PUT', (w) => `/v3/rooms/${enc(w.unknownRoom)}/send/m.room.message/u1`, { msgtype: 'm.text', body: 'x' }, 404, 'M_NOT_FOUND'],
+  ['unknown room: state', 'PUT', (w) => `/v3/rooms/${enc(w.unknownRoom)}/state/m.room.topic`, { topic: 'x' }, 404, 'M_NOT_FOUND'],
+  ['unknown room: messages', 'GET', (w) => `/v3/rooms/${enc(w.unknownRoom)}/messages?dir=b`, undefined, 403, 'M_FORBIDDEN'],
+  ['unknown room: members', 'GET', (w) => `/v3/rooms/${enc(w.unknownRoom)}/members`, undefined, 403, 'M_FORBIDDEN'],
+  ['unknown room: read state', 'GET', (w) => `/v3/rooms/${enc(w.unknownRoom)}/state`, undefined, 403, 'M_FORBIDDEN'],
+  ['unknown room: typing', 'PUT', (w) => `/v3/rooms/${enc(w.unknownRoom)}/typing/${u(w)}`, { typing: true, timeout: 1000 }, 403, 'M_FORBIDDEN'],
+  ['unknown room: receipt', 'POST', (w) => `/v3/rooms/${enc(w.unknownRoom)}/receipt/m.read/${enc(w.event)}`, {}, 403, 'M_FORBIDDEN'],
+  ['unknown room: read_markers', 'POST', (w) => `/v3/rooms/${enc(w.unknownRoom)}/read_markers`, (w: World) => ({ 'm.fully_read': w.event }), 403, 'M_FORBIDDEN'],
+  ['unknown room: event', 'GET', (w) => `/v3/rooms/${enc(w.unknownRoom)}/event/${enc(w.event)}`, undefined, 404, 'M_NOT_FOUND'],
+  ['unknown event: event', 'GET', (w) => `${r(w)}/event/${enc(`$${'A'.repeat(43)}`)}`, undefined, 404, 'M_NOT_FOUND'],
+  ['unknown event: context', 'GET', (w) => `${r(w)}/context/${enc(`$${'A'.repeat(43)}`)}`, undefined, 404, 'M_NOT_FOUND'],
+  ['unknown event: receipt', 'POST', (w) => `${r(w)}/receipt/m.read/${enc(`$${'A'.repeat(43)}`)}`, {}, 404, 'M_NOT_FOUND'],
+  ['unknown room: report', 'POST', (w) => `/v3/rooms/${enc(w.unknownRoom)}/report`, { reason: 'x' }, 404, 'M_NOT_FOUND'],
+
+  // Malformed IDs in the path: 400 M_INVALID_PARAM.
+  ['bad room ID: messages', 'GET', () => '/v3/rooms/not-a-room/messages?dir=b', undefined, 400, 'M_INVALID_PARAM'],
+  ['bad room ID: send', 'PUT', () => '/v3/rooms/not-a-room/send/m.room.message/i1', { body: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['bad room ID: join', 'POST', () => '/v3/join/not-a-room', {}, 400, 'M_INVALID_PARAM'],
+  ['bad event ID: event', 'GET', (w) => `${r(w)}/event/not-an-event`, undefined, 400, 'M_INVALID_PARAM'],
+  ['bad event ID: context', 'GET', (w) => `${r(w)}/context/not-an-event`, undefined, 400, 'M_INVALID_PARAM'],
+  ['bad event ID: redact', 'PUT', (w) => `${r(w)}/redact/not-an-event/i2`, {}, 400, 'M_INVALID_PARAM'],
+  ['bad event ID: receipt', 'POST', (w) => `${r(w)}/receipt/m.read/not-an-event`, {}, 400, 'M_INVALID_PARAM'],
+  ['bad user ID: invite', 'POST', (w) => `${r(w)}/invite`, { user_id: 'bob' }, 400, 'M_INVALID_PARAM'],
+  ['bad user ID: profile', 'GET', () => '/v3/profile/bob', undefined, 400, 'M_INVALID_PARAM'],
+  ['bad user ID: presence', 'GET', () => '/v3/presence/bob/status', undefined, 400, 'M_INVALID_PARAM'],
+  ['bad user ID: typing', 'PUT', (w) => `${r(w)}/typing/bob`, { typing: true }, 400, 'M_INVALID_PARAM'],
+  ['bad user ID: report', 'POST', () => '/v3/users/bob/report', { reason: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['bad limit: messages', 'GET', (w) => `${r(w)}/messages?dir=b&limit=many`, undefined, 400, 'M_INVALID_PARAM'],
+  ['bad dir: messages', 'GET', (w) => `${r(w)}/messages?dir=up`, undefined, 400, 'M_INVALID_PARAM'],
+  ['bad filter: sync', 'GET', () => '/v3/sync?filter=%7Bnot%20json&timeout=0', undefined, 400, 'M_NOT_JSON'],
+  ['unknown filter ID', 'GET', (w) => `/v3/user/${u(w)}/filter/987654`, undefined, 404, 'M_NOT_FOUND'],
+  ['unknown push rule kind', 'PUT', () => '/v3/pushrules/global/sideways/r1', { actions: [] }, 400, 'M_INVALID_PARAM'],
+
+  // Someone else's data: 403 M_FORBIDDEN.
+  ['account data of another user', 'PUT', (w) => `/v3/user/${enc(w.bob.userId)}/account_data/org.parley.test`, { v: 2 }, 403, 'M_FORBIDDEN'],
+  ['profile of another user', 'PUT', (w) => `/v3/profile/${enc(w.bob.userId)}/displayname`, { displayname: 'bobby' }, 403, 'M_FORBIDDEN'],
+  ['typing as another user', 'PUT', (w) => `${r(w)}/typing/${enc(w.bob.userId)}`, { typing: true }, 403, 'M_FORBIDDEN'],
+  ['filter of another user', 'POST', (w) => `/v3/user/${enc(w.bob.userId)}/filter`, {}, 403, 'M_FORBIDDEN'],
+
+  // A user outside a private room can neither read nor write it.
+  ['outsider: messages', 'GET', (w) => `${r(w)}/messages?dir=b`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: event', 'GET', (w) => `${r(w)}/event/${enc(w.event)}`, undefined, 404, 'M_NOT_FOUND', 'mallory'],
+  // /context lists no error in the spec; like /messages, Parley answers 403.
+  ['outsider: context', 'GET', (w) => `${r(w)}/context/${enc(w.event)}`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: state', 'GET', (w) => `${r(w)}/state`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: one state event', 'GET', (w) => `${r(w)}/state/m.room.create/`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: members', 'GET', (w) => `${r(w)}/members`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: joined_members', 'GET', (w) => `${r(w)}/joined_members`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: relations', 'GET', (w) => `/v1/rooms/${enc(w.room)}/relations/${enc(w.event)}`, undefined, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: send', 'PUT', (w) => `${r(w)}/send/m.room.message/o1`, { msgtype: 'm.text', body: 'let me in' }, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: set state', 'PUT', (w) => `${r(w)}/state/m.room.topic`, { topic: 'hijacked' }, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: redact', 'PUT', (w) => `${r(w)}/redact/${enc(w.event)}/o2`, {}, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: join (invite only)', 'POST', (w) => `/v3/join/${enc(w.room)}`, {}, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: invite', 'POST', (w) => `${r(w)}/invite`, (w: World) => ({ user_id: w.mallory.userId }), 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: kick', 'POST', (w) => `${r(w)}/kick`, (w: World) => ({ user_id: w.bob.userId }), 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: receipt', 'POST', (w) => `${r(w)}/receipt/m.read/${enc(w.event)}`, {}, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: typing', 'PUT', (w) => `${r(w)}/typing/${enc(w.mallory.userId)}`, { typing: true }, 403, 'M_FORBIDDEN', 'mallory'],
+  ['outsider: room account data', 'PUT', (w) => `/v3/user/${enc(w.mallory.userId)}/rooms/${enc(w.room)}/account_data/x.y`, { a: 1 }, 200, null, 'mallory'],
+  // A world_readable room can be read, but not written, from outside.
+  ['outsider: world_readable messages', 'GET', (w) => `/v3/rooms/${enc(w.open)}/messages?dir=b`, undefined, 200, null, 'mallory'],
+  ['outsider: world_readable event', 'GET', (w) => `/v3/rooms/${enc(w.open)}/event/${enc(w.openEvent)}`, undefined, 200, null, 'mallory'],
+  ['outsider: world_readable state', 'GET', (w) => `/v3/rooms/${enc(w.open)}/state`, undefined, 200, null, 'mallory'],
+  ['outsider: world_readable send', 'PUT', (w) => `/v3/rooms/${enc(w.open)}/send/m.room.message/o3`, { msgtype: 'm.text', body: 'x' }, 403, 'M_FORBIDDEN', 'mallory'],
+];
+
+const cases: Case[] = table.map(([name, method, path, body, status, errcode, as]) => ({ name, method, path, body, status, errcode, as: as ?? 'alice' }));
+
+forEachDialect(
+  'bad input and access control',
+  (server) => {
+    let world: World;
+    let before: string;
+
+    /** Everything a bad request must not have changed, as one comparable string. */
+    async function snapshot(s: TestHomeserver, w: World): Promise<string> {
+      const get = async (who: TestUser, path: string): Promise<unknown> => {
+        const answer = await api(s, 'GET', `/_matrix/client${path}`, { token: who.accessToken });
+        expect(answer.status, `GET ${path}`).toBe(200);
+        return answer.body;
+      };
+      const messages = (await get(w.alice, `${r(w)}/messages?dir=b&limit=50`)) as { chunk: { event_id: string }[] };
+      const parts = await Promise.all([
+        get(w.alice, `${r(w)}/state`).then((events) => (events as unknown as { event_id: string }[]).map((event) => event.event_id).sort()),
+        get(w.alice, `/v3/user/${u(w)}/account_data/org.parley.test`),
+        get(w.alice, `/v3/user/${u(w)}/rooms/${enc(w.room)}/account_data/org.parley.test`),
+        get(w.alice, `/v3/user/${u(w)}/rooms/${enc(w.room)}/tags`),
+        get(w.alice, `/v3/profile/${u(w)}`),
+        get(w.bob, `/v3/profile/${enc(w.bob.userId)}`),
+        get(w.alice, '/v3/pushrules/'),
+        get(w.alice, '/v3/devices').then((body) => (body as { devices: { device_id: string; display_name?: string }[] }).devices.map((d) => [d.device_id, d.display_name])),
+        get(w.alice, '/v3/joined_rooms'),
+        get(w.mallory, '/v3/joined_rooms'),
+        get(w.alice, `/v3/rooms/${enc(w.open)}/messages?dir=b&limit=5`).then((body) => (body as { chunk: { event_id: string }[] }).chunk.map((e) => e.event_id)),
+      ]);
+      return JSON.stringify([messages.chunk.map((event) => event.event_id), ...parts]);
+    }
+
+    beforeAll(async () => {
+      const s = server();
+      const [alice, bob, mallory] = await Promise.all(['alice', 'bob', 'mallory'].map((name) => registerUser(s, uniqueLocalpart(name))));
+      if (!alice || !bob || !mallory) throw new Error('registration failed');
+      const ok = async (who: TestUser, method: string, path: string, body: unknown = {}) => {
+        const answer = await api(s, method, `/_matrix/client${path}`, { token: who.accessToken, body });
+        if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        return answer.body;
+      };
+      const room = (await ok(alice, 'POST', '/v3/createRoom', { preset: 'private_chat', name: 'private', invite: [bob.userId] })).room_id as string;
+      await ok(bob, 'POST', `/v3/join/${enc(room)}`);
+      const event = (await ok(alice, 'PUT', `/v3/rooms/${enc(room)}/send/m.room.message/setup1`, { msgtype: 'm.text', body: 'hello' })).event_id as string;
+      const open = (
+        await ok(alice, 'POST', '/v3/createRoom', {
+          preset: 'public_chat',
+          initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'world_readable' } }],
+        })
+      ).room_id as string;
+      const openEvent = (await ok(alice, 'PUT', `/v3/rooms/${enc(open)}/send/m.room.message/setup2`, { msgtype: 'm.text', body: 'public' })).event_id as string;
+      await ok(alice, 'PUT', `/v3/user/${enc(alice.userId)}/account_data/org.parley.test`, { v: 1 });
+      await ok(alice, 'PUT', `/v3/user/${enc(alice.userId)}/rooms/${enc(room)}/account_data/org.parley.test`, { v: 1 });
+      await ok(alice, 'PUT', `/v3/user/${enc(alice.userId)}/rooms/${enc(room)}/tags/u.work`, { order: 0.5 });
+      await ok(alice, 'PUT', `/v3/profile/${enc(alice.userId)}/displayname`, { displayname: 'Alice' });
+      world = { alice, bob, mallory, room, event, open, openEvent, unknownRoom: `!nosuchroom:${s.serverName}` };
+      before = await snapshot(s, world);
+    });
+
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const token = c.as === 'none' ? undefined : world[c.as ?? 'alice'].accessToken;
+      const json = typeof c.body === 'function' ? (c.body as (w: World) => unknown)(world) : c.body;
+      const body = typeof json === 'string' ? { rawBody: json } : json === undefined ? {} : { body: json };
+      const answer = await api(server(), c.method, `/_matrix/client${c.path(world)}`, { token, ...body });
+      expect({ status: answer.status, errcode: answer.body.errcode ?? null }, JSON.stringify(answer.body)).toEqual({ status: c.status, errcode: c.errcode });
+      expect(await snapshot(server(), world)).toBe(before);
+    });
+  },
+  { config: { max_request_body_bytes: MAX_BODY } },
+);
