@@ -151,7 +151,7 @@ async function benchDialect(dialect: TestDialect): Promise<Measurement[]> {
 export async function runClientServerBench(): Promise<void> {
   console.log('client-server API (over HTTP on loopback)');
   const dialects: TestDialect[] = ['sqlite'];
-  if (process.env.TEST_POSTGRES_URL ?? process.env.BENCH_POSTGRES_URL) dialects.push('postgres');
+  if (process.env.TEST_POSTGRES_URL) dialects.push('postgres');
   else console.log('  (set TEST_POSTGRES_URL=postgres://... to also measure PostgreSQL)');
   for (const dialect of dialects) {
     for (const measurement of await benchDialect(dialect)) console.log(formatMeasurement(measurement));
