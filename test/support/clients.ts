@@ -96,3 +96,13 @@ export function stopClient(client: MatrixClient): void {
   client.stopClient();
   client.removeAllListeners();
 }
+
+/**
+ * Turns on the client's Rust crypto (matrix-sdk-crypto-wasm, in memory: no IndexedDB in Node), then turns the
+ * crypto library's own tracing down from the DEBUG level matrix-js-sdk sets to warnings.
+ */
+export async function initRustCryptoQuietly(client: MatrixClient): Promise<void> {
+  await client.initRustCrypto({ useIndexedDB: false });
+  const wasm = await import('@matrix-org/matrix-sdk-crypto-wasm');
+  new wasm.Tracing(wasm.LoggerLevel.Warn).turnOn();
+}

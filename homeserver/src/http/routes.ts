@@ -28,6 +28,9 @@ import { sendRoutes } from './client/send.js';
 import { directoryRoutes } from './client/directory.js';
 import { relationsRoutes } from './client/relations.js';
 import { upgradeRoutes } from './client/upgrade.js';
+import { keysRoutes } from './client/keys.js';
+import { keyBackupRoutes } from './client/key-backup.js';
+import { toDeviceRoutes } from './client/to-device.js';
 
 export function clientRoutes(services: Services): AnyRoute[] {
   return [
@@ -39,5 +42,8 @@ export function clientRoutes(services: Services): AnyRoute[] {
     ...searchRoutes(services),
     ...pushRulesRoutes(services), ...notificationsRoutes(services),
     ...syncRoutes(services), ...filterRoutes(services),
+    ...keysRoutes(services),
+    ...keyBackupRoutes(services),
+    ...toDeviceRoutes(services),
   ];
 }

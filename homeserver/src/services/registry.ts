@@ -96,10 +96,32 @@ export function createServices(deps: CoreDeps): Services {
   }, { searchAllUsers: deps.config.user_directory.search_all_users });
   // A new account starts with its localpart as displayname, so its member events carry a name (as other servers do).
   accounts.onRegistered(({ userId }) => profile.initProfile(userId, { displayname: userId.slice(1, userId.indexOf(':')) }));
-  const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push }));
-  const e2ee = createE2eeService(deps);
-  const toDevice = createToDeviceService(deps);
+  // To-device: `*` expands to the recipient's devices now; a deleted device's queue goes with it.
+  const toDevice = createToDeviceService(deps, {
+    getDeviceIds: async (userId) => (await accounts.listDevices(userId)).map((device) => device.deviceId),
+  });
+  accounts.onDeviceChanged(async ({ userId, deviceId, kind }) => {
+    if (kind === 'deleted') await toDevice.deviceDeleted(userId, deviceId);
+  });
+  // E2EE keys: device lists follow device changes (a deleted device's keys go with it) and joins/leaves.
+  const e2ee = createE2eeService(deps, {
+    usersSharingRoomWith: (userId) => rooms.getUsersSharingRoomWith(userId),
+    joinedRoomIds: async (userId) => (await rooms.getRoomsForUser(userId)).filter((m) => m.membership === 'join').map((m) => m.roomId),
+    joinedMembers: (roomId) => rooms.getJoinedUserIds(roomId),
+    listDevices: (userId) => accounts.listDevices(userId),
+    requireUserInteractiveAuth: (requester, auth, operation) => accounts.requireUserInteractiveAuth(requester, auth, operation),
+  });
+  accounts.onDeviceChanged((change) => e2ee.deviceChanged(change));
+  rooms.onEventPersisted(async (event) => {
+    if (event.type !== 'm.room.member' || event.stateKey === null || event.rejectedReason !== null || event.outlier) return;
+    const changes = await rooms.getMembershipChanges(event.stateKey, event.streamOrdering - 1, event.streamOrdering);
+    const change = changes.find((candidate) => candidate.eventId === event.eventId);
+    if (change) await e2ee.membershipChanged({ roomId: event.roomId, userId: event.stateKey, membership: change.membership, previous: change.previous });
+  });
+  const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push, toDevice, e2ee }));
   const keyBackup = createKeyBackupService(deps);
+  // A deactivated account's backed-up room keys go with it.
+  accounts.onDeactivated(({ userId }) => keyBackup.deleteAllVersions(userId));
   return { accounts, rooms, sync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup };
 }
 

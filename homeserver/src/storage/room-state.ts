@@ -152,6 +152,8 @@ export interface RoomStateStore extends RoomRelationsStore {
   createStateGroup(group: NewStateGroup): Promise<number>;
   /** The full state of a group, sorted by type then state key. Throws for an unknown group. */
   getStateGroup(groupId: number): Promise<StateGroupEntry[]>;
+  /** The full states of several groups at once (two queries whatever their number); throws for an unknown group. */
+  getStateGroups(groupIds: readonly number[]): Promise<Map<number, StateGroupEntry[]>>;
   /** Records the state before/after events. */
   setEventState(refs: readonly EventStateRef[]): Promise<void>;
   /** The state references of the known events among `eventIds`. */
@@ -173,8 +175,8 @@ export interface RoomStateStore extends RoomRelationsStore {
 
   /** The event a client transaction ID produced, or null. */
   getTxn(scope: string, txnId: string): Promise<TxnRecord | null>;
-  /** Records a client transaction ID. */
-  saveTxn(record: TxnRecord & { createdTs: number }): Promise<void>;
+  /** Records a client transaction ID; false (and nothing written) when the scope already has this transaction ID. */
+  saveTxn(record: TxnRecord & { createdTs: number }): Promise<boolean>;
   /** The transaction records of the events among `eventIds` that have one. */
   getTxnsForEvents(eventIds: readonly string[]): Promise<Map<string, TxnRecord>>;
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { contentSchema, eventIdParam, identifierParam, roomIdParam } from './room-params.js';
 
@@ -13,8 +14,9 @@ export function sendRoutes(services: Services): AnyRoute[] {
     /**
      * PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}
      * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidsendeventtypetxnid
+     * Counted against the `message` rate limit (429 M_LIMIT_EXCEEDED with retry_after_ms beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'message', defineRoute({
       method: 'PUT',
       path: '/_matrix/client/v3/rooms/:roomId/send/:eventType/:txnId',
       auth: 'user',
@@ -26,7 +28,7 @@ export function sendRoutes(services: Services): AnyRoute[] {
         const { eventId } = await rooms.sendMessage(auth, roomId, type, txnId, body);
         return { event_id: eventId };
       },
-    }),
+    })),
     /**
      * PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}
      * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey

@@ -6,6 +6,7 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { Storage } from '../../storage/index.js';
 import type { DeviceChange, Listener } from './types.js';
+import type { TokenCache } from './token-cache.js';
 import type { Uia } from './uia.js';
 
 export interface AccountsContext {
@@ -16,6 +17,8 @@ export interface AccountsContext {
   serverName: string;
   uia: Uia;
   hooks: AccountHooks;
+  /** Recently authenticated tokens: call `tokens.forgetUser` after revoking any token (see token-cache.ts). */
+  tokens: TokenCache;
 }
 
 /** Listener lists for the hooks other domains register through index.ts. */

@@ -11,6 +11,7 @@ import { createRegistrationToken } from './registration-tokens.js';
 import { createSessions } from './sessions.js';
 import { PASSWORD } from './stages.js';
 import type { AccountsService, DeviceChange } from './types.js';
+import { createTokenCache } from './token-cache.js';
 import { createUia } from './uia.js';
 
 export function createAccountsService(deps: CoreDeps): AccountsService {
@@ -22,6 +23,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     logger,
     serverName: deps.serverName,
     uia: createUia(deps.storage.accounts, deps.clock),
+    tokens: createTokenCache(),
     hooks: {
       registered: createListenerList<{ userId: string }>(logger, 'registered'),
       deactivated: createListenerList<{ userId: string }>(logger, 'deactivated'),

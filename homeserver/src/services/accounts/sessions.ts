@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { MatrixError } from '../../matrix-error.js';
-import type { AccountStore } from '../../storage/index.js';
+import type { AccessTokenOwner, AccountStore } from '../../storage/index.js';
 import type { AccountsContext } from './context.js';
 import { hashToken, newAccessToken, newDeviceId, newRefreshToken } from './secrets.js';
 import type { LoginSession, RequestOrigin, Requester } from './types.js';
@@ -71,6 +71,16 @@ export function createSessions(context: AccountsContext): Sessions {
     await storage.accounts.recordDeviceSighting(requester.userId, requester.deviceId, { ts: now, ...origin });
   }
 
+  /** The token's record: cached for a few seconds (see token-cache.ts), else from the database. */
+  async function findAccessToken(tokenHash: string): Promise<AccessTokenOwner | null> {
+    const cached = context.tokens.get(tokenHash, clock.now());
+    if (cached !== undefined) return cached;
+    const epoch = context.tokens.epoch();
+    const token = await storage.accounts.findAccessToken(tokenHash);
+    if (token !== null) context.tokens.put(token, clock.now(), epoch);
+    return token;
+  }
+
   return {
     async issue(options) {
       const deviceId = options.deviceId ?? newDeviceId();
@@ -86,6 +96,8 @@ export function createSessions(context: AccountsContext): Sessions {
         const tokens = await addTokens(tx.accounts, options.userId, deviceId, options.refreshable);
         return { created, tokens };
       });
+      // Logging in again on a known device revoked its old tokens.
+      if (!created) context.tokens.forgetUser(options.userId);
       await storage.accounts.recordDeviceSighting(options.userId, deviceId, { ts: clock.now(), ...options.origin });
       if (created) await context.hooks.deviceChanged.emit({ userId: options.userId, deviceId, kind: 'created' });
       return {
@@ -100,7 +112,7 @@ export function createSessions(context: AccountsContext): Sessions {
       if (accessToken === undefined || accessToken === '') {
         throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
       }
-      const token = await storage.accounts.findAccessToken(hashToken(accessToken));
+      const token = await findAccessToken(hashToken(accessToken));
       if (!token || token.deactivated) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised access token', { soft_logout: false });
       if (token.expiresTs !== null && token.expiresTs <= clock.now()) {
         // https://spec.matrix.org/v1.19/client-server-api/#soft-logout: an expired token is a soft logout.
@@ -109,7 +121,12 @@ export function createSessions(context: AccountsContext): Sessions {
       if (!token.used) {
         await storage.accounts.markAccessTokenUsed(token.id);
         // The first use of a refreshed token revokes the refresh token it replaced.
-        if (token.refreshTokenId !== null) await storage.accounts.retirePredecessors(token.refreshTokenId);
+        if (token.refreshTokenId !== null) {
+          await storage.accounts.retirePredecessors(token.refreshTokenId);
+          context.tokens.forgetUser(token.userId);
+        }
+        const epoch = context.tokens.epoch();
+        context.tokens.put({ ...token, used: true }, clock.now(), epoch);
       }
       const requester: Requester = { userId: token.userId, deviceId: token.deviceId, accessTokenId: token.id, isGuest: token.isGuest };
       await recordSighting(requester, token.id, origin);
@@ -121,7 +138,7 @@ export function createSessions(context: AccountsContext): Sessions {
       if (!old) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
       const user = await storage.accounts.getUser(old.userId);
       if (!user || user.deactivatedTs !== null) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
-      return storage.transaction(async (tx) => {
+      const refreshed = await storage.transaction(async (tx) => {
         // Using this token retires the one it replaced (and that one's access tokens).
         await tx.accounts.retirePredecessors(old.id);
         const now = clock.now();
@@ -140,6 +157,8 @@ export function createSessions(context: AccountsContext): Sessions {
         await tx.accounts.setNextRefreshToken(old.id, nextRefreshId);
         return { accessToken, refreshToken: nextRefresh, expiresInMs: lifetime };
       });
+      context.tokens.forgetUser(old.userId);
+      return refreshed;
     },
   };
 }

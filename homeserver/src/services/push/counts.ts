@@ -8,8 +8,9 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '@parley/federation';
 import type { NewNotification, NotificationCount, ReadMarker, Storage, StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
-import { evaluatePushRules } from './evaluate.js';
-import { RELEVANT_STATE_TYPES, roomFactsFrom, type RoomFacts } from './room-facts.js';
+import { evaluatePushRules, type PushEvaluation } from './evaluate.js';
+import { createIgnoredUsersCache } from './ignored-cache.js';
+import { RELEVANT_STATE_TYPES, createRoomFactsCache, roomFactsFrom, type RoomFacts } from './room-facts.js';
 import type { RulesetCache } from './cache.js';
 
 /** The thread ID of the main timeline. */
@@ -100,15 +101,22 @@ function recipients(event: StoredEvent, facts: RoomFacts, serverName: string): s
   return [...users];
 }
 
-async function readRoomFacts(storage: Storage, roomId: string, roomVersion: string): Promise<RoomFacts> {
+async function readCurrentRoomFacts(storage: Storage, roomId: string, roomVersion: string): Promise<RoomFacts> {
   const entries = (await storage.events.getCurrentState(roomId)).filter((entry) => RELEVANT_STATE_TYPES.has(entry.type));
   const events = await storage.events.getEvents(entries.map((entry) => entry.eventId));
   return roomFactsFrom(events, roomVersion);
 }
 
+/** What the rooms domain tells about a persisted event besides the event. */
+export interface PersistedEventContext {
+  roomVersion: string;
+  /** The state snapshot after the event (immutable); the room's current state is read when absent. */
+  stateGroup?: number;
+}
+
 export interface NotificationCounter {
   /** Evaluates every local member's rules for a persisted event and stores the notifications. */
-  processEvent(event: StoredEvent, roomVersion: string): Promise<void>;
+  processEvent(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** Moves the user's read position of a room/thread (null: unthreaded) to `eventId`, if further. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
   /** The read positions (stream orderings) of the user in the rooms: own markers and receipts merged. */
@@ -195,13 +203,15 @@ export function createNotificationCounter(
     return new Map(events.map((event) => [event.eventId, event.streamOrdering]));
   }
 
+  const facts = createRoomFactsCache();
+  const ignoredLists = sources.getIgnoredUsers ? createIgnoredUsersCache(sources.getIgnoredUsers) : null;
+
   /**
    * "Servers must not send ... events sent by ignored users": an ignored sender's events (invites included) never
    * notify the ignorer. https://spec.matrix.org/v1.19/client-server-api/#ignoring-users
    */
-  async function ignores(userId: string, senderId: string): Promise<boolean> {
-    if (!sources.getIgnoredUsers) return false;
-    return (await sources.getIgnoredUsers(userId)).has(senderId);
+  async function ignoringUsers(userIds: readonly string[], senderId: string): Promise<Set<string>> {
+    return ignoredLists === null ? new Set() : ignoredLists.ignoringUsers(storage, userIds, senderId);
   }
 
   /**
@@ -218,29 +228,35 @@ export function createNotificationCounter(
   }
 
   const counter: NotificationCounter = {
-    async processEvent(event, roomVersion) {
+    async processEvent(event, context) {
       if (event.outlier || event.rejectedReason !== null) return;
       if (event.type === 'm.room.redaction') await forgetRedactedTarget(event);
-      const facts = await readRoomFacts(storage, event.roomId, roomVersion);
-      const users = recipients(event, facts, deps.serverName);
+      const room = context.stateGroup === undefined
+        ? await readCurrentRoomFacts(storage, event.roomId, context.roomVersion)
+        : await facts.load(storage, context.stateGroup, context.roomVersion);
+      const users = recipients(event, room, deps.serverName);
       const threadId = await threadOf(storage, event.pdu);
       const matchable: JsonObject = { ...event.pdu, event_id: event.eventId, room_id: event.roomId };
-      const senderPowerLevel = facts.powerLevelOf(event.sender);
+      const senderPowerLevel = room.powerLevelOf(event.sender);
       const loaded = await rulesets.load(storage, users);
-      const rows: NewNotification[] = [];
+      const outcomes = new Map<string, PushEvaluation>();
       for (const userId of users) {
         const ruleset = loaded.get(userId);
         if (!ruleset) continue;
         const outcome = evaluatePushRules(ruleset, matchable, {
           userId,
-          displayName: facts.members.get(userId)?.displayName ?? null,
-          memberCount: facts.joinedCount,
+          displayName: room.members.get(userId)?.displayName ?? null,
+          memberCount: room.joinedCount,
           senderPowerLevel,
-          notificationPowerLevels: facts.notificationPowerLevels,
+          notificationPowerLevels: room.notificationPowerLevels,
         });
-        if (!outcome?.notify) continue;
-        // Asked only of users about to be notified: one account data read per notification, not per member.
-        if (await ignores(userId, event.sender)) continue;
+        if (outcome?.notify) outcomes.set(userId, outcome);
+      }
+      // Asked only about users about to be notified.
+      const ignoring = await ignoringUsers([...outcomes.keys()], event.sender);
+      const rows: NewNotification[] = [];
+      for (const [userId, outcome] of outcomes) {
+        if (ignoring.has(userId)) continue;
         rows.push({
           userId,
           eventId: event.eventId,

@@ -19,17 +19,30 @@ function isWordCharacter(char: string): boolean {
  * "Case insensitive" is implementation-defined; we compare the full Unicode lower case of both sides,
  * code point by code point.
  */
-function fold(value: string): string[] {
-  return Array.from(value.toLowerCase());
+function fold(value: string): readonly string[] {
+  // One event is matched against every member's rules: the same few values are folded over and over.
+  if (value !== lastFolded.value) lastFolded = { value, chars: Array.from(value.toLowerCase()) };
+  return lastFolded.chars;
 }
+let lastFolded: { value: string; chars: readonly string[] } = { value: '', chars: [] };
+
+/** Compiled patterns by source: every user has the same default rules. */
+const compiled = new Map<string, Token[]>();
+const MAX_COMPILED = 1000;
 
 /** Compiles a glob: `*` is zero or more characters, `?` exactly one, everything else literal. */
-export function compileGlob(pattern: string): Token[] {
-  return fold(pattern).map((char) => (char === '*' || char === '?' ? { wildcard: char } : { literal: char }));
+export function compileGlob(pattern: string): readonly Token[] {
+  let tokens = compiled.get(pattern);
+  if (tokens === undefined) {
+    tokens = fold(pattern).map((char): Token => (char === '*' || char === '?' ? { wildcard: char } : { literal: char }));
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(pattern, tokens);
+  }
+  return tokens;
 }
 
 /** Compiles a literal string (a display name) to match with the same machinery, wildcards and all literal. */
-export function compileLiteral(text: string): Token[] {
+export function compileLiteral(text: string): readonly Token[] {
   return fold(text).map((char) => ({ literal: char }));
 }
 

@@ -18,12 +18,12 @@ import type { JsonValue } from '@parley/federation';
 import type { StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import { createRulesetCache } from './cache.js';
-import { createNotificationCounter, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
+import { createNotificationCounter, type PersistedEventContext, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
 import { basicClientEvent, listNotifications, type EventFormatter, type NotificationsPage, type NotificationsQuery } from './list.js';
 import { checkScopeAndKind, createRuleChanges, findRule, loadRuleset, type PushRuleInput } from './rules.js';
 import type { PushRule, PushRuleset } from './types.js';
 
-export type { NotificationCounts, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
+export type { NotificationCounts, PersistedEventContext, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
 export type { NotificationEntry, NotificationsPage, NotificationsQuery } from './list.js';
 export type { PushRuleInput } from './rules.js';
 export type { PushAction, PushCondition, PushRule, PushRuleKind, PushRuleset } from './types.js';
@@ -66,12 +66,16 @@ export interface PushService {
   getPushRulesAccountData(userId: string): Promise<PushRulesEvent>;
   /**
    * For sync's account_data section: the `m.push_rules` event when the user's rules changed at an `account_data`
-   * position in `(from, to]`, or always on an initial sync (`from` 0); null otherwise.
+   * position in `(from, to]`, or always on an initial sync (`options.initial`); null otherwise.
    */
-  getPushRulesChange(userId: string, from: number, to: number): Promise<PushRulesEvent | null>;
+  getPushRulesChange(userId: string, from: number, to: number, options: { initial: boolean }): Promise<PushRulesEvent | null>;
 
-  /** The rooms' listener for persisted events: evaluates rules for each local member and stores notifications. */
-  onEventPersisted(event: StoredEvent, context: { roomVersion: string }): Promise<void>;
+  /**
+   * The rooms' listener for persisted events: evaluates rules for each local member and stores notifications.
+   * With `context.stateGroup` (the snapshot after the event) room facts are cached by snapshot; without it the
+   * room's current state is read.
+   */
+  onEventPersisted(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** Moves the user's read position in a room or thread (`threadId` null: unthreaded) up to `eventId`. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
   /** Unread counts per room (every room asked for is present, zeros included). */
@@ -117,8 +121,8 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
     },
 
     getPushRulesAccountData: rulesEvent,
-    async getPushRulesChange(userId, from, to) {
-      if (from > 0) {
+    async getPushRulesChange(userId, from, to, options) {
+      if (!options.initial) {
         const changedAt = (await storage.push.getRulesChangedAt([userId])).get(userId);
         if (changedAt === undefined || changedAt <= from || changedAt > to) return null;
       }
@@ -127,7 +131,7 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
 
     async onEventPersisted(event, context) {
       try {
-        await counter.processEvent(event, context.roomVersion);
+        await counter.processEvent(event, context);
       } catch (error) {
         // A failed evaluation must not fail the event write that already committed.
         deps.logger.error({ err: error, eventId: event.eventId }, 'push evaluation failed');

@@ -9,7 +9,7 @@ import {
   stateKeyString,
   type Pdu,
 } from '@parley/federation';
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage, StoredEvent } from '../../storage/index.js';
 
 /** Membership and display name of one member. */
 export interface MemberFacts {
@@ -52,5 +52,32 @@ export function roomFactsFrom(stateEvents: readonly StoredEvent[], roomVersionId
     joinedCount,
     powerLevelOf: (userId) => (version ? powerLevelOf(userId, authState, version) : 0),
     notificationPowerLevels: version ? powerLevelsIn(authState, version).notifications : new Map(),
+  };
+}
+
+/** Facts of state snapshots kept (per snapshot; a busy room reuses one until its state changes). */
+const MAX_CACHED_SNAPSHOTS = 512;
+
+/**
+ * Room facts by state snapshot. The rooms domain names the immutable snapshot after each event (its state group),
+ * so facts derived from one never go stale, in this process or across processes.
+ */
+export interface RoomFactsCache {
+  /** The facts of state group `stateGroup` of a room of version `roomVersionId`. */
+  load(storage: Storage, stateGroup: number, roomVersionId: string): Promise<RoomFacts>;
+}
+
+export function createRoomFactsCache(): RoomFactsCache {
+  const entries = new Map<number, RoomFacts>();
+  return {
+    async load(storage, stateGroup, roomVersionId) {
+      const cached = entries.get(stateGroup);
+      if (cached !== undefined) return cached;
+      const relevant = (await storage.roomState.getStateGroup(stateGroup)).filter((entry) => RELEVANT_STATE_TYPES.has(entry.type));
+      const facts = roomFactsFrom(await storage.events.getEvents(relevant.map((entry) => entry.eventId)), roomVersionId);
+      entries.set(stateGroup, facts);
+      if (entries.size > MAX_CACHED_SNAPSHOTS) entries.delete(entries.keys().next().value as number);
+      return facts;
+    },
   };
 }

@@ -313,13 +313,16 @@ forEachDatabase('PushService', (getStorage) => {
       expect(published.map((advance) => [advance.stream, advance.userIds])).toEqual(Array(4).fill(['account_data', [alice]]));
       const last = published.at(-1)?.position as number;
       expect(last).toBeGreaterThan(before);
-      const event = await push.getPushRulesChange(alice, before, last);
+      const event = await push.getPushRulesChange(alice, before, last, { initial: false });
       expect(event?.type).toBe('m.push_rules');
       expect(event?.content.global.override[0]).toMatchObject({ rule_id: '.m.rule.master', enabled: true });
-      expect(await push.getPushRulesChange(alice, last, last + 10)).toBeNull();
-      expect(await push.getPushRulesChange(bob, before, last)).toBeNull();
+      expect(await push.getPushRulesChange(alice, last, last + 10, { initial: false })).toBeNull();
+      expect(await push.getPushRulesChange(bob, before, last, { initial: false })).toBeNull();
       // An initial sync always carries the rules, changed or not.
-      expect((await push.getPushRulesChange(bob, 0, last))?.content.global.underride).toHaveLength(5);
+      expect((await push.getPushRulesChange(bob, 0, last, { initial: true }))?.content.global.underride).toHaveLength(5);
+      // An incremental sync from position 0 gets only rules that changed: bob's never did, alice's did.
+      expect(await push.getPushRulesChange(bob, 0, last, { initial: false })).toBeNull();
+      expect((await push.getPushRulesChange(alice, 0, last, { initial: false }))?.type).toBe('m.push_rules');
       expect(await push.getPushRulesAccountData(alice)).toEqual(event);
     });
   });

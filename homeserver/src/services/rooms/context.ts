@@ -3,6 +3,7 @@ import { getRoomVersion, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { BuildingBlock, LruMap, RoomTip } from './caches.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { GroupCache } from './state.js';
 import type { EventPersistedListener, RoomsCallbacks } from './types.js';
@@ -13,6 +14,10 @@ export interface RoomsContext {
   /** How long redacted originals are kept. */
   redactionRetentionMs: number;
   groups: GroupCache;
+  /** Prev and auth events for building local events (see caches.ts). */
+  events: LruMap<string, BuildingBlock>;
+  /** Per room: the forward extremities and the state after them, as last written here (see caches.ts). */
+  tips: LruMap<string, RoomTip>;
   mutex: KeyedMutex;
   listeners: Set<EventPersistedListener>;
   /** Room versions never change: cached by room ID. */

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM_VERSION, findRoomVersion, isValidRoomAlias, isValidUserId, type JsonObject, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomsContext } from './context.js';
-import { buildAndPersist, runRoomWrite, type AuthFailure } from './persist.js';
+import { buildAndPersist, type AuthFailure } from './local-event.js';
+import { runRoomWrite } from './persist.js';
 import { memberContent } from './profile.js';
 import type { CreateRoomRequest, RoomRequester } from './types.js';
 

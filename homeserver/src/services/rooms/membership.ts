@@ -6,7 +6,7 @@
 import { isValidRoomAlias, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
-import { buildAndPersist, runRoomWrite } from './persist.js';
+import { sendLocalEvent } from './local-event.js';
 import { memberContent } from './profile.js';
 import type { MembershipOptions, RoomRequester } from './types.js';
 
@@ -39,9 +39,7 @@ function withReason(content: JsonObject, options: MembershipOptions | undefined)
 /** Sends one member event about `target` by `sender`. */
 async function sendMember(ctx: RoomsContext, roomId: string, sender: string, target: string, content: JsonObject): Promise<string> {
   const version = await requireRoomVersion(ctx, ctx.deps.storage, roomId);
-  const event = await runRoomWrite(ctx, roomId, (session) =>
-    buildAndPersist(ctx, session, version, { roomId, sender, type: 'm.room.member', stateKey: target, content }),
-  );
+  const event = await sendLocalEvent(ctx, version, { roomId, sender, type: 'm.room.member', stateKey: target, content });
   return event.eventId;
 }
 

@@ -1,42 +1,37 @@
 /**
- * The one PDU pipeline. Local events are built here in the room version's format (prev_events = forward
- * extremities, depth, auth_events chosen from the state), authorised against the state before them and written;
- * remote PDUs enter at {@link persistPdu} and take the same write path. One write = one transaction: the event
- * row and edges with its stream position, the state snapshot references, forward extremities, current state and
- * memberships. After commit, listeners run and the notifier wakes /sync.
+ * The one PDU pipeline's write side. Local events are built in local-event.ts; remote PDUs enter at
+ * persist-remote.ts; both are written here. One write = one transaction: the event row and edges with its stream
+ * position, the state snapshot references, forward extremities, current state and memberships. After commit,
+ * listeners run and the notifier wakes /sync.
  * https://spec.matrix.org/v1.19/server-server-api/#checks-performed-on-receipt-of-a-pdu
  */
-import {
-  MAX_PDU_BYTES,
-  authEventTypesFor,
-  authorizeEvent,
-  buildEvent,
-  canonicalJson,
-  parseStateKeyString,
-  referenceHashOf,
-  stateKeyString,
-  type JsonObject,
-  type Pdu,
-  type RoomVersion,
-} from '@parley/federation';
-import { MatrixError } from '../../matrix-error.js';
+import { parseStateKeyString, stateKeyString, type Pdu, type RoomVersion } from '@parley/federation';
 import type { Storage, StoredEvent } from '../../storage/index.js';
+import { buildingBlockOf, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
-import { diffStates, loadGroup, pendingGroupCache, resolveStates, stateAfterEvents, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
+import { diffStates, loadGroup, pendingGroupCache, resolveStates, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
 import { recordRelation } from './relations-write.js';
 import type { PersistedEvent } from './types.js';
-
-/** Most prev_events a local event references (the spec allows 20; fewer keeps events small). */
-export const MAX_LOCAL_PREV_EVENTS = 10;
 
 /** One write transaction and what it produced, published after commit. */
 export interface WriteSession {
   tx: Storage;
   cache: PendingGroupCache;
-  persisted: StoredEvent[];
+  /** Room tips this transaction produced (null: forget the room's tip), kept once it commits. */
+  tips: Map<string, RoomTip | null>;
+  /** Each persisted event with the state snapshot after it, for the listeners. */
+  persisted: { event: StoredEvent; stateGroup: number }[];
   /** Users concerned directly (invite targets etc.), for the notifier. */
   users: Set<string>;
   roomVersions: Map<string, string>;
+}
+
+/** The two steps of {@link runPreparedRoomWrite}. */
+export interface PreparedRoomWrite<P, T> {
+  /** Reads and CPU work before the transaction (no transaction is open; use the pool). */
+  prepare(): Promise<P>;
+  /** The writes, in one transaction, with what `prepare` returned. */
+  write(session: WriteSession, prepared: P): Promise<T>;
 }
 
 /**
@@ -44,121 +39,58 @@ export interface WriteSession {
  * row lock on the room), then publishes what it persisted. `roomId` null: a new room nobody else can write yet.
  */
 export async function runRoomWrite<T>(ctx: RoomsContext, roomId: string | null, fn: (session: WriteSession) => Promise<T>): Promise<T> {
-  const write = async (): Promise<{ result: T; session: WriteSession }> => {
-    const cache = pendingGroupCache(ctx.groups);
-    return ctx.deps.storage.transaction(async (tx) => {
-      if (roomId !== null) await tx.roomState.lockRoom(roomId);
-      const session: WriteSession = { tx, cache, persisted: [], users: new Set(), roomVersions: new Map() };
-      const result = await fn(session);
-      return { result, session };
-    });
-  };
+  const write = () => transact(ctx, roomId, fn);
   const { result, session } = roomId === null ? await write() : await ctx.mutex.run(roomId, write);
-  session.cache.commit();
   await afterCommit(ctx, session);
   return result;
 }
 
+/**
+ * Like {@link runRoomWrite}, with a `prepare` step under the room's mutex before the transaction opens. The mutex
+ * keeps other local writers of the room out from `prepare` to commit; `write` must re-check what another process
+ * could have changed (it runs under the room's row lock).
+ */
+export async function runPreparedRoomWrite<P, T>(ctx: RoomsContext, roomId: string, steps: PreparedRoomWrite<P, T>): Promise<T> {
+  const { result, session } = await ctx.mutex.run(roomId, async () => {
+    const prepared = await steps.prepare();
+    return transact(ctx, roomId, (session) => steps.write(session, prepared));
+  });
+  await afterCommit(ctx, session);
+  return result;
+}
+
+async function transact<T>(ctx: RoomsContext, roomId: string | null, fn: (session: WriteSession) => Promise<T>): Promise<{ result: T; session: WriteSession }> {
+  const cache = pendingGroupCache(ctx.groups);
+  const outcome = await ctx.deps.storage.transaction(async (tx) => {
+    if (roomId !== null) await tx.roomState.lockRoom(roomId);
+    const session: WriteSession = { tx, cache, tips: new Map(), persisted: [], users: new Set(), roomVersions: new Map() };
+    const result = await fn(session);
+    return { result, session };
+  });
+  // Committed: what the transaction learnt is now true for everyone.
+  cache.commit();
+  for (const [tipRoomId, tip] of outcome.session.tips) {
+    if (tip === null) ctx.tips.delete(tipRoomId);
+    else ctx.tips.set(tipRoomId, tip);
+  }
+  return outcome;
+}
+
 async function afterCommit(ctx: RoomsContext, session: WriteSession): Promise<void> {
   if (session.persisted.length === 0) return;
-  for (const event of session.persisted) {
+  for (const { event, stateGroup } of session.persisted) {
     const roomVersion = session.roomVersions.get(event.roomId) ?? '';
     for (const listener of ctx.listeners) {
       try {
-        await listener(event, { roomVersion });
+        await listener(event, { roomVersion, stateGroup });
       } catch (error) {
         ctx.deps.logger.error({ err: error, eventId: event.eventId }, 'onEventPersisted listener failed');
       }
     }
   }
-  const position = Math.max(...session.persisted.map((event) => event.streamOrdering));
-  const roomIds = [...new Set(session.persisted.map((event) => event.roomId))];
+  const position = Math.max(...session.persisted.map(({ event }) => event.streamOrdering));
+  const roomIds = [...new Set(session.persisted.map(({ event }) => event.roomId))];
   await ctx.deps.notifier.publish({ stream: 'events', position, roomIds, userIds: [...session.users] });
-}
-
-/** A local event before it is built. */
-export interface LocalEventTemplate {
-  /** Absent only for a v12 create event. */
-  roomId?: string;
-  sender: string;
-  type: string;
-  stateKey?: string;
-  content: JsonObject;
-  redacts?: string;
-}
-
-/** How a refused local event is reported: 403 M_FORBIDDEN normally, 400 M_INVALID_ROOM_STATE during createRoom. */
-export type AuthFailure = (reason: string) => MatrixError;
-
-const forbidden: AuthFailure = (reason) => new MatrixError(403, 'M_FORBIDDEN', reason);
-
-/**
- * Builds, signs, authorises and writes a local event inside `session`. The auth rules see the state before the
- * event; a refusal throws (nothing written).
- */
-export async function buildAndPersist(
-  ctx: RoomsContext,
-  session: WriteSession,
-  roomVersion: RoomVersion,
-  template: LocalEventTemplate,
-  onAuthFailure: AuthFailure = forbidden,
-): Promise<PersistedEvent> {
-  const { tx } = session;
-  const extremities = template.roomId === undefined ? [] : await tx.events.getForwardExtremities(template.roomId);
-  const prevEvents = (await tx.events.getEvents(extremities))
-    .sort((a, b) => b.depth - a.depth || (a.eventId < b.eventId ? -1 : 1))
-    .slice(0, MAX_LOCAL_PREV_EVENTS);
-  const before = await stateAfterEvents(tx, session.cache, roomVersion, prevEvents.map((event) => event.eventId));
-
-  const selection = { type: template.type, sender: template.sender, content: template.content, ...stateKeyField(template.stateKey) };
-  const authKeys = authEventTypesFor(selection, roomVersion).map(([type, stateKey]) => stateKeyString(type, stateKey));
-  const authIds = authKeys.flatMap((key) => before.state.get(key) ?? []);
-  const createId = before.state.get(stateKeyString('m.room.create', ''));
-  const authEvents = await tx.events.getEvents([...new Set([...authIds, ...(createId ? [createId] : [])])]);
-
-  const referenceHashes = roomVersion.edgesAsPairs
-    ? new Map([...prevEvents, ...authEvents].map((event) => [event.eventId, referenceHashOf(event.pdu, roomVersion)]))
-    : undefined;
-  const depth = prevEvents.reduce((max, event) => Math.max(max, event.depth), 0) + 1;
-  const build = (originServerTs: number) => buildEvent({
-    roomVersion,
-    template: {
-      type: template.type,
-      ...(template.roomId !== undefined ? { room_id: template.roomId } : {}),
-      sender: template.sender,
-      ...stateKeyField(template.stateKey),
-      content: template.content,
-      prev_events: prevEvents.map((event) => event.eventId),
-      auth_events: authIds,
-      depth: template.type === 'm.room.create' ? 1 : depth,
-      origin_server_ts: originServerTs,
-      ...(template.redacts !== undefined ? { redacts: template.redacts } : {}),
-    },
-    signer: { serverName: ctx.deps.serverName, key: ctx.deps.signingKey },
-    ...(referenceHashes ? { referenceHashes } : {}),
-  });
-  let built = build(ctx.deps.clock.now());
-  // A v12 room ID is the create event's hash: the same creator and content in the same millisecond would name an
-  // existing room, so move the timestamp on until the ID is new.
-  while (template.type === 'm.room.create' && (await tx.rooms.getRoom(built.roomId)) !== null) {
-    built = build(built.pdu.origin_server_ts + 1);
-  }
-  if (Buffer.byteLength(canonicalJson(built.pdu as JsonObject), 'utf8') > MAX_PDU_BYTES) {
-    throw new MatrixError(413, 'M_TOO_LARGE', `The event is larger than ${MAX_PDU_BYTES} bytes`);
-  }
-
-  const authState = new Map(authEvents.map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.pdu]));
-  const result = authorizeEvent({ event: built.pdu, eventId: built.eventId, roomVersion, authState });
-  if (!result.allowed) throw onAuthFailure(result.reason);
-
-  return writeEvent(ctx, session, roomVersion, {
-    eventId: built.eventId,
-    roomId: built.roomId,
-    pdu: built.pdu,
-    before,
-    prevEventIds: prevEvents.map((event) => event.eventId),
-    rejectedReason: null,
-  });
 }
 
 export interface EventToWrite {
@@ -168,6 +100,8 @@ export interface EventToWrite {
   before: StateBefore;
   prevEventIds: readonly string[];
   rejectedReason: string | null;
+  /** The room's forward extremities as read in this transaction, when the caller has them (saves a read). */
+  currentExtremities?: readonly string[];
 }
 
 /** Writes one event and everything that follows from it, in `session`'s transaction. */
@@ -177,6 +111,7 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
   const stored = await tx.events.persist({ eventId, roomId, pdu, outlier: false, rejectedReason: event.rejectedReason });
   const persisted: PersistedEvent = { eventId, roomId, streamOrdering: stored.streamOrdering, pdu, rejectedReason: event.rejectedReason };
   if (!stored.inserted) return persisted;
+  ctx.events.set(eventId, buildingBlockOf({ eventId, type: pdu.type, stateKey: stateKeyOf(pdu), depth: pdu.depth, pdu }));
   if (pdu.type === 'm.room.create' && typeof pdu.state_key === 'string') {
     await tx.rooms.addRoom({ roomId, roomVersion: roomVersion.id, creator: pdu.sender, isPublic: false });
   }
@@ -200,11 +135,11 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
   await tx.roomState.setEventState([{ eventId, roomId, beforeGroup, afterGroup, replacesEventId }]);
 
   const storedEvent = toStoredEvent(persisted);
-  session.persisted.push(storedEvent);
+  session.persisted.push({ event: storedEvent, stateGroup: afterGroup });
   session.roomVersions.set(roomId, roomVersion.id);
   if (!accepted) return persisted;
 
-  await updateExtremitiesAndState(ctx, session, roomVersion, event, after, stored.streamOrdering);
+  await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
   await recordRelation(tx, storedEvent);
   if (pdu.type === 'm.room.redaction') await applyRedaction(ctx, session, roomVersion, storedEvent);
   return persisted;
@@ -236,12 +171,12 @@ async function updateExtremitiesAndState(
   session: WriteSession,
   roomVersion: RoomVersion,
   event: EventToWrite,
-  after: StateMap,
+  after: { state: StateMap; group: number },
   streamOrdering: number,
 ): Promise<void> {
   const { tx } = session;
   const { roomId, eventId, pdu } = event;
-  const old = await tx.events.getForwardExtremities(roomId);
+  const old = event.currentExtremities ?? (await tx.events.getForwardExtremities(roomId));
   const referenced = new Set(event.prevEventIds);
   await tx.events.updateForwardExtremities(roomId, { add: [eventId], remove: old.filter((id) => referenced.has(id)) });
 
@@ -249,23 +184,28 @@ async function updateExtremitiesAndState(
   let remove: string[] = [];
   if (old.length === referenced.size && old.every((id) => referenced.has(id))) {
     set = typeof pdu.state_key === 'string' ? [[stateKeyString(pdu.type, pdu.state_key), eventId]] : [];
+    // The event is now the room's only extremity: the next local event builds on it and the state after it.
+    session.tips.set(roomId, { extremities: [eventId], stateBeforeNext: { state: after.state, group: after.group, parentGroup: null } });
   } else {
+    session.tips.set(roomId, null);
     const extremities = [...old.filter((id) => !referenced.has(id)), eventId];
     const refs = await tx.roomState.getEventState(extremities);
     const states = await Promise.all(
-      extremities.map((id) => (id === eventId ? after : loadGroup(tx, session.cache, refs.get(id)?.afterGroup ?? -1))),
+      extremities.map((id) => (id === eventId ? after.state : loadGroup(tx, session.cache, refs.get(id)?.afterGroup ?? -1))),
     );
     const resolved = await resolveStates(tx, roomVersion, states);
     const current = new Map((await tx.events.getCurrentState(roomId)).map((entry) => [stateKeyString(entry.type, entry.stateKey), entry.eventId]));
     ({ set, remove } = diffStates(current, resolved));
   }
-  await tx.events.updateCurrentState(roomId, {
-    set: set.map(([key, id]) => entryOf(key, id)),
-    remove: remove.map((key) => {
-      const [type, stateKey] = parseStateKeyString(key);
-      return { type, stateKey };
-    }),
-  });
+  if (set.length > 0 || remove.length > 0) {
+    await tx.events.updateCurrentState(roomId, {
+      set: set.map(([key, id]) => entryOf(key, id)),
+      remove: remove.map((key) => {
+        const [type, stateKey] = parseStateKeyString(key);
+        return { type, stateKey };
+      }),
+    });
+  }
   await applyMembershipChanges(ctx, session, roomId, set, event, streamOrdering);
 }
 
@@ -350,8 +290,8 @@ function entryOf(key: string, eventId: string): { type: string; stateKey: string
   return { type, stateKey, eventId };
 }
 
-function stateKeyField(stateKey: string | undefined): { state_key?: string } {
-  return stateKey === undefined ? {} : { state_key: stateKey };
+function stateKeyOf(pdu: Pdu): string | null {
+  return typeof pdu.state_key === 'string' ? pdu.state_key : null;
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -267,6 +267,32 @@ forEachDatabase('rooms service', (getStorage) => {
     });
   });
 
+  describe('two processes on one database', () => {
+    it('builds on what the other process wrote, never on a stale cached room tip', async () => {
+      const storage = getStorage();
+      const first = harness(storage);
+      const second = harness(storage);
+      const alice = user();
+      const bob = user();
+      const { roomId } = await first.rooms.createRoom(alice, { preset: 'public_chat' });
+      await first.rooms.join(bob, roomId);
+      const message = (rooms: RoomsService, sender: RoomRequester, body: string) =>
+        rooms.sendEvent({ roomId, sender: sender.userId, type: 'm.room.message', content: { msgtype: 'm.text', body } });
+
+      const one = await message(first.rooms, bob, 'one');
+      // The other process bans bob: the first process's cached tip (after "one") is now stale.
+      await second.rooms.ban(alice, roomId, bob.userId);
+      expect((await rejection(message(first.rooms, bob, 'two'))).errcode).toBe('M_FORBIDDEN');
+
+      const three = await message(second.rooms, alice, 'three');
+      const four = await message(first.rooms, alice, 'four');
+      expect(referencedEventIds(four.pdu.prev_events)).toEqual([three.eventId]);
+      expect(four.pdu.depth).toBe(three.pdu.depth + 1);
+      expect(three.pdu.depth).toBeGreaterThan(one.pdu.depth + 1);
+      expect(await storage.events.getForwardExtremities(roomId)).toEqual([four.eventId]);
+    });
+  });
+
   describe('history visibility', () => {
     it('joined: a later joiner sees nothing before their join; shared: they see everything', async () => {
       const { rooms } = harness(getStorage());

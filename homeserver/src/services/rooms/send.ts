@@ -6,11 +6,11 @@
  */
 import { canonicalJson, readPowerLevels, redactEvent, roomCreators, userPowerLevel, type JsonObject, type Pdu } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage } from '../../storage/index.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
 import { REDACT_SCOPE_SUFFIX, txnScope } from './format.js';
 import { requireRoomId } from './membership.js';
-import { buildAndPersist, runRoomWrite, type WriteSession } from './persist.js';
+import { sendLocalEvent } from './local-event.js';
 import { checkLocalRelation } from './relations-write.js';
 import { checkCanonicalAlias } from './aliases.js';
 import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.js';
@@ -22,34 +22,50 @@ import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.j
 export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): Promise<PersistedEvent> {
   requireRoomId(request.roomId);
   const version = await requireRoomVersion(ctx, ctx.deps.storage, request.roomId);
-  return runRoomWrite(ctx, request.roomId, async (session) => {
-    const existing = request.txn ? await earlierTxnEvent(session, request.roomId, request.txn) : null;
-    if (existing !== null) return { eventId: existing.eventId, roomId: existing.roomId, streamOrdering: existing.streamOrdering, pdu: existing.pdu, rejectedReason: null };
-    await checkLocalRelation(session.tx, request.roomId, request.sender, request.type, request.content);
-    if (request.type === 'm.room.canonical_alias' && request.stateKey === '') {
-      await checkCanonicalAlias(ctx, session.tx, request.roomId, request.content);
-    }
-    const template = {
-      roomId: request.roomId,
-      sender: request.sender,
-      type: request.type,
-      content: request.content,
-      ...(request.stateKey !== undefined ? { stateKey: request.stateKey } : {}),
-      ...(request.redacts !== undefined ? { redacts: request.redacts } : {}),
-    };
-    const event = await buildAndPersist(ctx, session, version, template);
-    if (request.txn) {
-      await session.tx.roomState.saveTxn({ ...request.txn, eventId: event.eventId, roomId: request.roomId, createdTs: ctx.deps.clock.now() });
-    }
-    return event;
-  });
+  const { txn } = request;
+  const earlier = txn ? await earlierTxnEvent(ctx.deps.storage, request.roomId, txn) : null;
+  if (earlier !== null) return earlier;
+  const template = {
+    roomId: request.roomId,
+    sender: request.sender,
+    type: request.type,
+    content: request.content,
+    ...(request.stateKey !== undefined ? { stateKey: request.stateKey } : {}),
+    ...(request.redacts !== undefined ? { redacts: request.redacts } : {}),
+  };
+  try {
+    return await sendLocalEvent(ctx, version, template, {
+      async beforeWrite(tx) {
+        await checkLocalRelation(tx, request.roomId, request.sender, request.type, request.content);
+        if (request.type === 'm.room.canonical_alias' && request.stateKey === '') {
+          await checkCanonicalAlias(ctx, tx, request.roomId, request.content);
+        }
+      },
+      async afterWrite(session, event) {
+        if (!txn) return;
+        const record = { ...txn, eventId: event.eventId, roomId: request.roomId, createdTs: ctx.deps.clock.now() };
+        if (await session.tx.roomState.saveTxn(record)) return;
+        // A retry raced us (another process, or a request that was already building): its event stands, ours goes.
+        const stored = await session.tx.roomState.getTxn(txn.scope, txn.txnId);
+        if (stored !== null && stored.roomId === request.roomId) throw new TxnAlreadyUsed();
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof TxnAlreadyUsed) || !txn) throw error;
+    const stored = await earlierTxnEvent(ctx.deps.storage, request.roomId, txn);
+    if (stored === null) throw new Error('a client transaction ID was taken, then not found', { cause: error });
+    return stored;
+  }
 }
 
-async function earlierTxnEvent(session: WriteSession, roomId: string, txn: { scope: string; txnId: string }): Promise<StoredEvent | null> {
-  const record = await session.tx.roomState.getTxn(txn.scope, txn.txnId);
+/** Rolls back a send whose client transaction ID another send of the same request stored first. */
+class TxnAlreadyUsed extends Error {}
+
+async function earlierTxnEvent(storage: Storage, roomId: string, txn: { scope: string; txnId: string }): Promise<PersistedEvent | null> {
+  const record = await storage.roomState.getTxn(txn.scope, txn.txnId);
   if (record === null || record.roomId !== roomId) return null;
-  const [event] = await session.tx.events.getEvents([record.eventId]);
-  return event ?? null;
+  const [event] = await storage.events.getEvents([record.eventId]);
+  return event === undefined ? null : { eventId: event.eventId, roomId: event.roomId, streamOrdering: event.streamOrdering, pdu: event.pdu, rejectedReason: null };
 }
 
 function requireScope(requester: RoomRequester): string {

@@ -7,6 +7,7 @@ import { DEFAULT_REDACTION_RETENTION_MS, requireRoomVersion, type RoomsContext }
 import { createRoom } from './create.js';
 import { strippedState, toClientEvents } from './format.js';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { LruMap, MAX_CACHED_EVENTS, MAX_CACHED_TIPS } from './caches.js';
 import { ban, forget, invite, join, kick, knock, leave, unban } from './membership.js';
 import { getMessages, getRoomEvents } from './messages.js';
 import { runRoomWrite } from './persist.js';
@@ -40,6 +41,8 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     callbacks,
     redactionRetentionMs: options.redactionRetentionMs ?? DEFAULT_REDACTION_RETENTION_MS,
     groups: createGroupCache(),
+    events: new LruMap(MAX_CACHED_EVENTS),
+    tips: new LruMap(MAX_CACHED_TIPS),
     mutex: createKeyedMutex(),
     listeners: new Set(),
     versions: new Map(),

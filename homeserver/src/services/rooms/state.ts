@@ -14,22 +14,37 @@ export interface GroupCache {
   put(groupId: number, state: StateMap): void;
 }
 
+/**
+ * Most state entries (summed over the cached groups) kept. Bounded by entries rather than groups: a user in 500
+ * small rooms needs a few thousand small groups, one large room's group alone may hold 10^5 members.
+ */
+export const MAX_CACHED_STATE_ENTRIES = 250_000;
+
 /** A bounded LRU of committed groups. */
-export function createGroupCache(maxGroups = 256): GroupCache {
-  const entries = new Map<number, StateMap>();
+export function createGroupCache(maxEntries = MAX_CACHED_STATE_ENTRIES): GroupCache {
+  const groups = new Map<number, StateMap>();
+  let entries = 0;
+  const remove = (groupId: number): void => {
+    const state = groups.get(groupId);
+    if (state === undefined) return;
+    groups.delete(groupId);
+    entries -= state.size;
+  };
   return {
     get(groupId) {
-      const state = entries.get(groupId);
+      const state = groups.get(groupId);
       if (state !== undefined) {
-        entries.delete(groupId);
-        entries.set(groupId, state);
+        groups.delete(groupId);
+        groups.set(groupId, state);
       }
       return state;
     },
     put(groupId, state) {
-      entries.delete(groupId);
-      entries.set(groupId, state);
-      while (entries.size > maxGroups) entries.delete(entries.keys().next().value as number);
+      remove(groupId);
+      groups.set(groupId, state);
+      entries += state.size;
+      // Keep at least the newest group, however large.
+      while (entries > maxEntries && groups.size > 1) remove(groups.keys().next().value as number);
     },
   };
 }
@@ -61,6 +76,24 @@ export async function loadGroup(storage: Storage, cache: GroupCache, groupId: nu
   const state = new Map(entries.map((entry) => [stateKeyString(entry.type, entry.stateKey), entry.eventId]));
   cache.put(groupId, state);
   return state;
+}
+
+/** The full states of several groups, the ones not cached read together. */
+export async function loadGroups(storage: Storage, cache: GroupCache, groupIds: readonly number[]): Promise<Map<number, StateMap>> {
+  const states = new Map<number, StateMap>();
+  const missing: number[] = [];
+  for (const groupId of new Set(groupIds)) {
+    const cached = cache.get(groupId);
+    if (cached === undefined) missing.push(groupId);
+    else states.set(groupId, cached);
+  }
+  if (missing.length === 0) return states;
+  for (const [groupId, entries] of await storage.roomState.getStateGroups(missing)) {
+    const state = new Map(entries.map((entry) => [stateKeyString(entry.type, entry.stateKey), entry.eventId]));
+    cache.put(groupId, state);
+    states.set(groupId, state);
+  }
+  return states;
 }
 
 /** The state before the next event, as read from its prev events. `group` is set when it is an existing snapshot. */

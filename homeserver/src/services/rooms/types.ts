@@ -87,8 +87,18 @@ export interface LocalEventRequest {
   txn?: { scope: string; txnId: string };
 }
 
+/** What a listener learns about a persisted event besides the event itself. */
+export interface EventPersistedContext {
+  roomVersion: string;
+  /**
+   * The state snapshot after the event (`storage.roomState.getStateGroup`). Snapshots never change, so anything
+   * derived from one may be cached under its number.
+   */
+  stateGroup: number;
+}
+
 /** Called after an event committed: push, search, receipts hook in here (see `onEventPersisted`). */
-export type EventPersistedListener = (event: StoredEvent, context: { roomVersion: string }) => void | Promise<void>;
+export type EventPersistedListener = (event: StoredEvent, context: EventPersistedContext) => void | Promise<void>;
 
 /** A user's membership in one room with the stream position it took effect at. */
 export interface UserRoomMembership {

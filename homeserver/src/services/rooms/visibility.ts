@@ -5,7 +5,7 @@
 import { stateKeyString } from '@parley/federation';
 import type { Storage, StoredEvent } from '../../storage/index.js';
 import type { RoomsContext } from './context.js';
-import { loadGroup, type StateMap } from './state.js';
+import { loadGroups } from './state.js';
 
 export type HistoryVisibility = 'world_readable' | 'shared' | 'invited' | 'joined';
 
@@ -39,7 +39,17 @@ export async function filterEventsForUser(
   const groupIds = new Set<number>();
   for (const ref of refs.values()) groupIds.add(ref.beforeGroup).add(ref.afterGroup);
   const states = await describeGroups(ctx, storage, userId, [...groupIds]);
-  const latestJoins = new Map<string, number>();
+  // The user's latest join per room, read once (all rooms together) when the first event needs it.
+  let latestJoins: Map<string, number> | undefined;
+  const latestJoin = async (roomId: string): Promise<number> => {
+    if (latestJoins === undefined) {
+      latestJoins = new Map();
+      for (const change of await storage.roomState.getMembershipChanges(userId, 0, Number.MAX_SAFE_INTEGER)) {
+        if (change.membership === 'join') latestJoins.set(change.roomId, Math.max(latestJoins.get(change.roomId) ?? -1, change.streamOrdering));
+      }
+    }
+    return latestJoins.get(roomId) ?? -1;
+  };
 
   const visible: StoredEvent[] = [];
   for (const event of events) {
@@ -51,15 +61,7 @@ export async function filterEventsForUser(
     let allowed = false;
     for (const state of candidates) {
       if (state === undefined || allowed) continue;
-      allowed = await allowedBy(state, event, async () => {
-        let latest = latestJoins.get(event.roomId);
-        if (latest === undefined) {
-          const changes = await storage.roomState.getMembershipChanges(userId, 0, Number.MAX_SAFE_INTEGER, event.roomId);
-          latest = changes.filter((change) => change.membership === 'join').reduce((max, change) => Math.max(max, change.streamOrdering), -1);
-          latestJoins.set(event.roomId, latest);
-        }
-        return latest > event.streamOrdering;
-      });
+      allowed = await allowedBy(state, event, async () => (await latestJoin(event.roomId)) > event.streamOrdering);
     }
     if (allowed) visible.push(event);
   }
@@ -76,8 +78,7 @@ async function allowedBy(state: VisibilityState, _event: StoredEvent, joinedLate
 }
 
 async function describeGroups(ctx: RoomsContext, storage: Storage, userId: string, groupIds: readonly number[]): Promise<Map<number, VisibilityState>> {
-  const maps = new Map<number, StateMap>();
-  for (const id of groupIds) maps.set(id, await loadGroup(storage, ctx.groups, id));
+  const maps = await loadGroups(storage, ctx.groups, groupIds);
   const memberKey = stateKeyString('m.room.member', userId);
   const wanted = new Set<string>();
   for (const state of maps.values()) {

@@ -12,10 +12,12 @@ import { parseFilterJson, resolveFilter, type ResolvedFilter, type SyncFilter } 
 import { createLazyMemberCache } from './lazy-members.js';
 import { collectAccountData } from './streams/account-data.js';
 import { collectDeviceStreams } from './streams/devices.js';
+import { collectDeviceLists } from './streams/device-lists.js';
 import { collectRoomEvents } from './streams/events.js';
 import { collectPresence } from './streams/presence.js';
 import { collectReceipts } from './streams/receipts.js';
 import { collectTyping } from './streams/typing.js';
+import { collectToDevice } from './streams/to-device.js';
 import { SYNC_STREAMS, clampToken, formatSyncToken, maxToken, parseSyncToken, type SyncToken } from './token.js';
 import type { SyncOptions, SyncParams, SyncRequester, SyncResponse, SyncSources } from './types.js';
 import { watchAdvances } from './wait.js';
@@ -86,7 +88,9 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     await collectReceipts(sources.receipts, context);
     await collectAccountData(sources.accountData, context);
     await collectPresence(sources.presence, context);
+    await collectToDevice(sources.toDevice, context);
     await collectDeviceStreams(context);
+    await collectDeviceLists(sources.deviceLists, context);
     await addUnreadCounts(context);
     context.response.next_batch = formatSyncToken(clampedSince ? maxToken(clampedSince, context.upTo) : context.upTo);
     return context;

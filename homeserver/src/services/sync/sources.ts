@@ -8,6 +8,8 @@ import type { ProfileService } from '../profile/index.js';
 import type { PushService } from '../push/index.js';
 import type { ReceiptsService } from '../receipts/index.js';
 import type { TypingService } from '../typing/index.js';
+import type { ToDeviceService } from '../to-device/index.js';
+import type { E2eeService } from '../e2ee/index.js';
 import type { AccountDataItem, SyncRoomsPort, SyncSources } from './types.js';
 
 /** The services sync reads from (each only through the functions it names). */
@@ -18,12 +20,17 @@ export interface SyncSourceServices {
   presence?: Pick<PresenceService, 'getChanges' | 'setPresenceFromSync'>;
   profile?: Pick<ProfileService, 'getAccountDataChanges' | 'getIgnoredUsers'>;
   push?: Pick<PushService, 'getUnreadCounts' | 'getPushRulesChange'>;
+  e2ee?: Pick<E2eeService, 'getDeviceListChanges' | 'getKeyCounts'>;
+  toDevice?: Pick<ToDeviceService, 'getMessagesForSync'>;
 }
 
 export function syncSourcesFrom(services: SyncSourceServices): SyncSources {
-  const { rooms, typing, receipts, presence, profile, push } = services;
+  const { rooms, typing, receipts, presence, profile, push, toDevice } = services;
+  const { e2ee } = services;
   return {
     rooms,
+    ...(e2ee ? { deviceLists: e2ee } : {}),
+    ...(toDevice ? { toDevice } : {}),
     ...(typing ? { typing } : {}),
     ...(receipts ? { receipts } : {}),
     ...(presence
@@ -40,11 +47,9 @@ export function syncSourcesFrom(services: SyncSourceServices): SyncSources {
             async getChanges(userId, from, to, { initial }) {
               const changes = await profile.getAccountDataChanges(userId, from, to);
               const global: AccountDataItem[] = [...changes.global];
-              // m.push_rules is account data the push domain manages; it moves on the same stream. Push reads
-              // `from` 0 as "initial sync, send the rules even if they never changed"; an incremental sync from
-              // position 0 must only get rules that did change, i.e. changed after any position below 1.
-              const pushFrom = !initial && from === 0 ? Number.MIN_VALUE : from;
-              const pushRules = push ? await push.getPushRulesChange(userId, pushFrom, to) : null;
+              // m.push_rules is account data the push domain manages; it moves on the same stream. An initial
+              // sync gets the rules even if they never changed.
+              const pushRules = push ? await push.getPushRulesChange(userId, from, to, { initial }) : null;
               if (pushRules && !global.some((item) => item.type === pushRules.type)) {
                 global.push({ type: pushRules.type, content: pushRules.content as unknown as JsonObject });
               }

@@ -91,6 +91,7 @@ export interface SyncResponse {
   to_device: EventBatch;
   device_lists: { changed: string[]; left: string[] };
   device_one_time_keys_count: Record<string, number>;
+  device_unused_fallback_key_types?: string[];
 }
 
 // ---- ports: what sync reads from other domains --------------------------------------------------------------
@@ -162,6 +163,26 @@ export interface UnreadCountsPort {
   ): Promise<Map<string, { main: UnreadCounts; threads?: Record<string, UnreadCounts> }>>;
 }
 
+/** The to-device domain's per-device queue. */
+export interface ToDevicePort {
+  /**
+   * The device's messages with `from < position <= to`, oldest first, and how far the response may move the
+   * `to_device` position (short of `to` when not all fitted); with `acknowledged`, first deletes those at or before it.
+   */
+  getMessagesForSync(
+    userId: string,
+    deviceId: string,
+    range: { from: number; to: number; acknowledged: number | null },
+  ): Promise<{ events: { sender: string; type: string; content: JsonObject }[]; position: number }>;
+}
+
+/** The e2ee domain's device-list changes and key counts. */
+export interface DeviceListsPort {
+  /** Users whose devices changed or who newly share a room (`changed`), or share none any more (`left`). */
+  getDeviceListChanges(userId: string, from: number, to: number): Promise<{ changed: string[]; left: string[] }>;
+  getKeyCounts(userId: string, deviceId: string): Promise<{ oneTimeKeyCounts: Record<string, number>; unusedFallbackKeyTypes: string[] }>;
+}
+
 /** Everything sync reads from other domains. Optional ports not wired yet leave their sections empty. */
 export interface SyncSources {
   rooms: SyncRoomsPort;
@@ -170,6 +191,8 @@ export interface SyncSources {
   accountData?: AccountDataPort;
   presence?: PresencePort;
   unreadCounts?: UnreadCountsPort;
+  deviceLists?: DeviceListsPort;
+  toDevice?: ToDevicePort;
 }
 
 /** Tunables. */

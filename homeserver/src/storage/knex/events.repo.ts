@@ -14,7 +14,7 @@ import {
   type SqlContext,
 } from './dialect.js';
 import { nextStreamPosition } from './stream-positions.repo.js';
-import { transaction } from './tx.js';
+import { atomically } from './tx.js';
 
 interface EventRow {
   event_id: string;
@@ -34,7 +34,7 @@ interface EventRow {
 export function createEventRepository(ctx: SqlContext): EventRepository {
   const { db } = ctx;
   return {
-    persist: (event) => transaction(db, (trx) => persistEvent(trx, event)),
+    persist: (event) => atomically(db, (trx) => persistEvent(trx, event)),
 
     async getEvents(eventIds) {
       const byId = new Map<string, StoredEvent>();
@@ -102,7 +102,7 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
     },
 
     updateForwardExtremities: (roomId, delta) =>
-      transaction(db, async (trx) => {
+      atomically(db, async (trx) => {
         for (const chunk of chunks(unique(delta.remove))) {
           await trx('room_forward_extremities').where({ room_id: roomId }).whereIn('event_id', chunk).delete();
         }
@@ -127,7 +127,7 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
     },
 
     updateCurrentState: (roomId, delta) =>
-      transaction(db, async (trx) => {
+      atomically(db, async (trx) => {
         // Removals grouped by type: one statement per type instead of one per key.
         const keysByType = new Map<string, string[]>();
         for (const { type, stateKey } of delta.remove) keysByType.set(type, [...(keysByType.get(type) ?? []), stateKey]);

@@ -119,8 +119,8 @@ forEachDatabase('room-state store', (getStorage, under) => {
   it('transaction IDs and aliases are stored once', async () => {
     const { roomState } = getStorage();
     const scope = `d:${uniqueId('@')}:DEV`;
-    await roomState.saveTxn({ scope, txnId: 't', eventId: '$e1', roomId: '!r:x', createdTs: 1 });
-    await roomState.saveTxn({ scope, txnId: 't', eventId: '$e2', roomId: '!r:x', createdTs: 2 });
+    expect(await roomState.saveTxn({ scope, txnId: 't', eventId: '$e1', roomId: '!r:x', createdTs: 1 })).toBe(true);
+    expect(await roomState.saveTxn({ scope, txnId: 't', eventId: '$e2', roomId: '!r:x', createdTs: 2 })).toBe(false);
     expect(await roomState.getTxn(scope, 't')).toEqual({ scope, txnId: 't', eventId: '$e1', roomId: '!r:x' });
     expect((await roomState.getTxnsForEvents(['$e1'])).get('$e1')?.txnId).toBe('t');
 

@@ -12,7 +12,7 @@ import type {
 } from '../room-state.js';
 import { chunks, insertIgnoringConflicts, toBoolean, toInteger, upsert, type Queryable, type SqlContext } from './dialect.js';
 import { createRoomRelationsStore } from './room-relations.repo.js';
-import { transaction } from './tx.js';
+import { atomically } from './tx.js';
 
 /**
  * Longest delta chain below a group. Reading a group costs two queries whatever the chain length; the bound
@@ -51,9 +51,11 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
       if (dialect === 'postgres') await db('rooms').select('room_id').where({ room_id: roomId }).forUpdate();
     },
 
-    createStateGroup: (group) => transaction(db, (trx) => createGroup(trx, group)),
+    createStateGroup: (group) => atomically(db, (trx) => createGroup(trx, group)),
 
-    getStateGroup: (groupId) => readGroup(db, groupId),
+    getStateGroup: async (groupId) => (await readGroups(db, [groupId])).get(groupId) as StateGroupEntry[],
+
+    getStateGroups: (groupIds) => readGroups(db, groupIds),
 
     async setEventState(refs) {
       const rows = refs.map((ref) => ({
@@ -85,7 +87,7 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
     },
 
     applyMembershipChanges: (changes) =>
-      transaction(db, async (trx) => {
+      atomically(db, async (trx) => {
         const current = changes.map((change) => ({
           room_id: change.roomId,
           user_id: change.userId,
@@ -172,7 +174,8 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
 
     async saveTxn(record) {
       const row = { scope: record.scope, txn_id: record.txnId, event_id: record.eventId, room_id: record.roomId, created_ts: record.createdTs };
-      await insertIgnoringConflicts(db, 'room_txn_ids', [row], ['scope', 'txn_id']);
+      const inserted: unknown[] = await db('room_txn_ids').insert(row).onConflict(['scope', 'txn_id']).ignore().returning('scope');
+      return inserted.length > 0;
     },
 
     async getTxnsForEvents(eventIds) {
@@ -244,7 +247,7 @@ async function createGroup(
       chain = [...parentChain, group.prevGroup];
     } else {
       // Flatten: the parent's full state with the changes applied becomes a new base.
-      const full = new Map((await readGroup(trx, group.prevGroup)).map((entry) => [`${entry.type}\u0000${entry.stateKey}`, entry]));
+      const full = new Map(((await readGroups(trx, [group.prevGroup])).get(group.prevGroup) ?? []).map((entry) => [`${entry.type}\u0000${entry.stateKey}`, entry]));
       for (const key of group.remove) full.delete(`${key.type}\u0000${key.stateKey}`);
       for (const entry of group.set) full.set(`${entry.type}\u0000${entry.stateKey}`, entry);
       set = [...full.values()];
@@ -266,27 +269,51 @@ async function createGroup(
 }
 
 async function chainOf(db: Queryable, groupId: number): Promise<number[]> {
-  const row: { chain: string } | undefined = await db('state_groups').select('chain').where({ id: groupId }).first();
-  if (row === undefined) throw new Error(`unknown state group ${groupId}`);
-  // Our own write: a JSON array of group ids.
-  return JSON.parse(row.chain) as number[];
+  return (await chainsOf(db, [groupId])).get(groupId) as number[];
 }
 
-/** The full state of a group: its chain's entries applied base first. */
-async function readGroup(db: Queryable, groupId: number): Promise<StateGroupEntry[]> {
-  const chain = [...(await chainOf(db, groupId)), groupId];
-  const rows: { group_id: unknown; type: string; state_key: string; event_id: string | null }[] = await db('state_group_entries')
-    .select('group_id', 'type', 'state_key', 'event_id')
-    .whereIn('group_id', chain);
-  const order = new Map(chain.map((id, index) => [id, index]));
-  rows.sort((a, b) => (order.get(toInteger(a.group_id)) ?? 0) - (order.get(toInteger(b.group_id)) ?? 0));
-  const state = new Map<string, StateGroupEntry>();
-  for (const row of rows) {
-    const key = `${row.type}\u0000${row.state_key}`;
-    if (row.event_id === null) state.delete(key);
-    else state.set(key, { type: row.type, stateKey: row.state_key, eventId: row.event_id });
+/** The delta chain (base first) of each group; throws for an unknown group. */
+async function chainsOf(db: Queryable, groupIds: readonly number[]): Promise<Map<number, number[]>> {
+  const chains = new Map<number, number[]>();
+  for (const chunk of chunks([...new Set(groupIds)])) {
+    const rows: { id: unknown; chain: string }[] = await db('state_groups').select('id', 'chain').whereIn('id', chunk);
+    // Our own write: a JSON array of group ids.
+    for (const row of rows) chains.set(toInteger(row.id), JSON.parse(row.chain) as number[]);
   }
-  return [...state.values()].sort((a, b) => (a.type === b.type ? compare(a.stateKey, b.stateKey) : compare(a.type, b.type)));
+  for (const groupId of groupIds) if (!chains.has(groupId)) throw new Error(`unknown state group ${groupId}`);
+  return chains;
+}
+
+/** The full state of each group: its chain's entries applied base first. */
+async function readGroups(db: Queryable, groupIds: readonly number[]): Promise<Map<number, StateGroupEntry[]>> {
+  const chains = await chainsOf(db, groupIds);
+  const needed = new Set<number>();
+  for (const [groupId, chain] of chains) for (const id of [...chain, groupId]) needed.add(id);
+  const rowsByGroup = new Map<number, { type: string; state_key: string; event_id: string | null }[]>();
+  for (const chunk of chunks([...needed])) {
+    const rows: { group_id: unknown; type: string; state_key: string; event_id: string | null }[] = await db('state_group_entries')
+      .select('group_id', 'type', 'state_key', 'event_id')
+      .whereIn('group_id', chunk);
+    for (const row of rows) {
+      const groupId = toInteger(row.group_id);
+      const list = rowsByGroup.get(groupId) ?? [];
+      list.push(row);
+      rowsByGroup.set(groupId, list);
+    }
+  }
+  const result = new Map<number, StateGroupEntry[]>();
+  for (const [groupId, chain] of chains) {
+    const state = new Map<string, StateGroupEntry>();
+    for (const id of [...chain, groupId]) {
+      for (const row of rowsByGroup.get(id) ?? []) {
+        const key = `${row.type}\u0000${row.state_key}`;
+        if (row.event_id === null) state.delete(key);
+        else state.set(key, { type: row.type, stateKey: row.state_key, eventId: row.event_id });
+      }
+    }
+    result.set(groupId, [...state.values()].sort((a, b) => (a.type === b.type ? compare(a.stateKey, b.stateKey) : compare(a.type, b.type))));
+  }
+  return result;
 }
 
 function compare(a: string, b: string): number {

@@ -18,3 +18,16 @@ export async function transaction<T>(db: Queryable, fn: (trx: Knex.Transaction) 
   return db.transaction(fn);
 }
 
+
+/**
+ * Runs `fn` all-or-nothing: inside a transaction directly on it (no savepoint: when `fn` throws, the error reaches
+ * the transaction's owner, which rolls the whole transaction back), else in a transaction of its own. For
+ * repository methods that write several statements and are called both alone and inside
+ * {@link Storage.transaction}: each savepoint costs two round trips on the write path.
+ *
+ * Callers inside a transaction must not catch such an error and go on with the transaction: the statements that
+ * ran before the failure would stay (SQLite; PostgreSQL refuses to continue anyway).
+ */
+export async function atomically<T>(db: Queryable, fn: (trx: Queryable) => Promise<T>): Promise<T> {
+  return db.isTransaction === true ? fn(db) : db.transaction(fn);
+}

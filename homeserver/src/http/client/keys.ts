@@ -1,0 +1,132 @@
+/**
+ * End-to-end encryption key management: device, one-time and fallback keys, key queries and claims, device-list
+ * changes, cross-signing keys and signatures.
+ * https://spec.matrix.org/v1.19/client-server-api/#key-management-api
+ */
+import { isJsonObject, isValidUserId, type JsonObject } from '@parley/federation';
+import { z } from 'zod';
+import { MatrixError } from '../../matrix-error.js';
+import type { Services } from '../../services/registry.js';
+import { parseSyncToken } from '../../services/sync/index.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { authDict } from './account.js';
+
+const CLIENT_V3 = '/_matrix/client/v3';
+
+/** Any JSON object; the e2ee service checks key shapes precisely (400 M_INVALID_PARAM naming the field). */
+const jsonObject = z.custom<JsonObject>((value) => isJsonObject(value), { message: 'expected an object' });
+const timeout = z.number().int().nonnegative().optional();
+
+const uploadBody = z.looseObject({
+  device_keys: jsonObject.nullish(),
+  one_time_keys: jsonObject.nullish(),
+  fallback_keys: jsonObject.nullish(),
+});
+const queryBody = z.looseObject({ timeout, device_keys: z.record(z.string(), z.array(z.string())) });
+const claimBody = z.looseObject({ timeout, one_time_keys: z.record(z.string(), z.record(z.string(), z.string())) });
+const changesQuery = z.looseObject({ from: z.string(), to: z.string() });
+const deviceSigningBody = z.looseObject({
+  master_key: jsonObject.nullish(),
+  self_signing_key: jsonObject.nullish(),
+  user_signing_key: jsonObject.nullish(),
+  auth: authDict.optional(),
+});
+const signaturesBody = z.record(z.string(), z.record(z.string(), jsonObject));
+
+/** 400 M_INVALID_PARAM unless every key of `map` is a user ID. */
+function requireUserIds<T>(map: Record<string, T>): Record<string, T> {
+  for (const userId of Object.keys(map)) {
+    if (!isValidUserId(userId)) throw new MatrixError(400, 'M_INVALID_PARAM', `Not a user ID: ${userId}`);
+  }
+  return map;
+}
+
+export function keysRoutes(services: Services): AnyRoute[] {
+  const { e2ee } = services;
+  return [
+    /**
+     * POST /_matrix/client/v3/keys/upload
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysupload
+     */
+    defineRoute({
+      method: 'POST',
+      path: `${CLIENT_V3}/keys/upload`,
+      auth: 'user',
+      schema: uploadBody,
+      handler: ({ auth, body }) =>
+        e2ee.uploadKeys(auth, { device_keys: body.device_keys, one_time_keys: body.one_time_keys, fallback_keys: body.fallback_keys }),
+    }),
+
+    /**
+     * POST /_matrix/client/v3/keys/query
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysquery
+     */
+    defineRoute({
+      method: 'POST',
+      path: `${CLIENT_V3}/keys/query`,
+      auth: 'user',
+      schema: queryBody,
+      handler: ({ auth, body }) => e2ee.queryKeys(auth, requireUserIds(body.device_keys)),
+    }),
+
+    /**
+     * POST /_matrix/client/v3/keys/claim
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysclaim
+     */
+    defineRoute({
+      method: 'POST',
+      path: `${CLIENT_V3}/keys/claim`,
+      auth: 'user',
+      schema: claimBody,
+      handler: ({ auth, body }) => e2ee.claimKeys(auth, requireUserIds(body.one_time_keys)),
+    }),
+
+    /**
+     * GET /_matrix/client/v3/keys/changes
+     * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3keyschanges
+     */
+    defineRoute({
+      method: 'GET',
+      path: `${CLIENT_V3}/keys/changes`,
+      auth: 'user',
+      query: changesQuery,
+      handler: ({ auth, query }) => {
+        const from = parseSyncToken(query.from).device_lists;
+        const to = parseSyncToken(query.to).device_lists;
+        return e2ee.getKeyChanges(auth, from, to);
+      },
+    }),
+
+    /**
+     * POST /_matrix/client/v3/keys/device_signing/upload
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysdevice_signingupload
+     */
+    defineRoute({
+      method: 'POST',
+      path: `${CLIENT_V3}/keys/device_signing/upload`,
+      auth: 'user',
+      schema: deviceSigningBody,
+      handler: async ({ auth, body }) => {
+        await e2ee.uploadCrossSigningKeys(auth, {
+          master_key: body.master_key,
+          self_signing_key: body.self_signing_key,
+          user_signing_key: body.user_signing_key,
+          auth: body.auth,
+        });
+        return {};
+      },
+    }),
+
+    /**
+     * POST /_matrix/client/v3/keys/signatures/upload
+     * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keyssignaturesupload
+     */
+    defineRoute({
+      method: 'POST',
+      path: `${CLIENT_V3}/keys/signatures/upload`,
+      auth: 'user',
+      schema: signaturesBody,
+      handler: ({ auth, body }) => e2ee.uploadSignatures(auth, requireUserIds(body)),
+    }),
+  ];
+}

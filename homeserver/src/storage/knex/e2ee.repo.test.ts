@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { forEachDatabase } from '../testing/for-each-database.js';
+import { uniqueId } from '../testing/fixtures.js';
+
+forEachDatabase('E2eeStore', (getStorage) => {
+  describe('device and one-time keys', () => {
+    it('stores device keys and forgets everything of a deleted device', async () => {
+      const { e2ee } = getStorage();
+      const userId = uniqueId('@');
+      await e2ee.setDeviceKeys(userId, 'DEV1', { device_id: 'DEV1', keys: { a: 'b' } }, 1);
+      await e2ee.setDeviceKeys(userId, 'DEV2', { device_id: 'DEV2' }, 1);
+      await e2ee.addOneTimeKeys(userId, 'DEV1', [{ algorithm: 'signed_curve25519', keyId: 'A', key: { key: 'x' } }], 1);
+      await e2ee.setFallbackKey(userId, 'DEV1', { algorithm: 'signed_curve25519', keyId: 'F', key: { key: 'f' } });
+      await e2ee.addSignatures([{ targetUserId: userId, targetKeyId: 'DEV1', signerUserId: userId, signerKeyId: 'ed25519:S', signature: 'sig' }]);
+      expect(await e2ee.getDeviceKeys(userId, 'DEV1')).toEqual({ device_id: 'DEV1', keys: { a: 'b' } });
+      expect((await e2ee.getDeviceKeysOfUsers([userId])).map((record) => record.deviceId)).toEqual(['DEV1', 'DEV2']);
+
+      await e2ee.deleteDevice(userId, 'DEV1');
+      expect(await e2ee.getDeviceKeys(userId, 'DEV1')).toBeNull();
+      expect(await e2ee.countOneTimeKeys(userId, 'DEV1')).toEqual({});
+      expect(await e2ee.getUnusedFallbackKeyTypes(userId, 'DEV1')).toEqual([]);
+      expect(await e2ee.getSignatures([userId])).toEqual([]);
+      expect(await e2ee.getDeviceKeys(userId, 'DEV2')).not.toBeNull();
+    });
+
+    it('claims one-time keys oldest first, each once, then falls back to the fallback key', async () => {
+      const storage = getStorage();
+      const userId = uniqueId('@');
+      const algorithm = 'signed_curve25519';
+      await storage.e2ee.addOneTimeKeys(userId, 'D', [{ algorithm, keyId: 'old', key: { key: '1' } }], 1);
+      await storage.e2ee.addOneTimeKeys(userId, 'D', [{ algorithm, keyId: 'a', key: { key: '2' } }, { algorithm, keyId: 'b', key: { key: '3' } }], 2);
+      await storage.e2ee.addOneTimeKeys(userId, 'D', [{ algorithm: 'curve25519', keyId: 'c', key: { key: '4' } }], 3);
+      expect(await storage.e2ee.countOneTimeKeys(userId, 'D')).toEqual({ [algorithm]: 3, curve25519: 1 });
+      expect((await storage.e2ee.getOneTimeKeys(userId, 'D', [{ algorithm, keyId: 'a' }, { algorithm, keyId: 'zz' }])).map((k) => k.keyId)).toEqual(['a']);
+
+      expect((await storage.e2ee.claimOneTimeKey(userId, 'D', algorithm))?.keyId).toBe('old');
+      // Concurrent claims never hand out the same key.
+      const claims = await Promise.all([1, 2, 3].map(() => storage.transaction((tx) => tx.e2ee.claimOneTimeKey(userId, 'D', algorithm))));
+      expect(claims.map((claim) => claim?.keyId ?? null).sort()).toEqual(['a', 'b', null].sort());
+      expect(await storage.e2ee.countOneTimeKeys(userId, 'D')).toEqual({ curve25519: 1 });
+
+      expect(await storage.e2ee.claimFallbackKey(userId, 'D', algorithm)).toBeNull();
+      await storage.e2ee.setFallbackKey(userId, 'D', { algorithm, keyId: 'F1', key: { key: 'f1', fallback: true } });
+      expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([algorithm]);
+      expect(await storage.e2ee.claimFallbackKey(userId, 'D', algorithm)).toEqual({ algorithm, keyId: 'F1', key: { key: 'f1', fallback: true } });
+      expect((await storage.e2ee.claimFallbackKey(userId, 'D', algorithm))?.keyId).toBe('F1');
+      expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([]);
+      // A replacement is unused again.
+      await storage.e2ee.setFallbackKey(userId, 'D', { algorithm, keyId: 'F2', key: { key: 'f2' } });
+      expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([algorithm]);
+    });
+  });
+
+  describe('cross-signing and the device-list stream', () => {
+    it('replaces cross-signing keys per type and filters by type', async () => {
+      const { e2ee } = getStorage();
+      const userId = uniqueId('@');
+      await e2ee.setCrossSigningKey({ userId, type: 'master', key: { v: 1 } }, 1);
+      await e2ee.setCrossSigningKey({ userId, type: 'master', key: { v: 2 } }, 2);
+      await e2ee.setCrossSigningKey({ userId, type: 'self_signing', key: { v: 3 } }, 2);
+      expect(await e2ee.getCrossSigningKeys([userId])).toEqual([
+        { userId, type: 'master', key: { v: 2 } },
+        { userId, type: 'self_signing', key: { v: 3 } },
+      ]);
+      expect(await e2ee.getCrossSigningKeys([userId], ['self_signing'])).toHaveLength(1);
+    });
+
+    it('returns change rows in a range by user or by room', async () => {
+      const storage = getStorage();
+      const [alice, bob, carol] = [uniqueId('@'), uniqueId('@'), uniqueId('@')];
+      const roomId = uniqueId('!');
+      const positions: number[] = [];
+      for (const change of [
+        { userId: alice, roomId: null, membership: null },
+        { userId: bob, roomId, membership: 'join' as const },
+        { userId: carol, roomId: null, membership: null },
+      ]) {
+        positions.push(
+          await storage.transaction(async (tx) => {
+            const position = await tx.streams.next('device_lists');
+            await tx.e2ee.addDeviceListChange({ position, ...change });
+            return position;
+          }),
+        );
+      }
+      const [p1, p2, p3] = positions as [number, number, number];
+      const rows = await storage.e2ee.getDeviceListChanges(p1 - 1, p3, { userIds: [alice], roomIds: [roomId] });
+      expect(rows).toEqual([
+        { position: p1, userId: alice, roomId: null, membership: null },
+        { position: p2, userId: bob, roomId, membership: 'join' },
+      ]);
+      expect(await storage.e2ee.getDeviceListChanges(p1, p3, { userIds: [alice, carol], roomIds: [] })).toEqual([
+        { position: p3, userId: carol, roomId: null, membership: null },
+      ]);
+      expect(await storage.e2ee.getDeviceListChanges(p3, p3, { userIds: [carol], roomIds: [] })).toEqual([]);
+    });
+  });
+});
