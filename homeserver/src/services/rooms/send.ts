@@ -13,6 +13,7 @@ import { requireRoomId } from './membership.js';
 import { sendLocalEvent } from './local-event.js';
 import { checkLocalRelation } from './relations-write.js';
 import { checkCanonicalAlias } from './aliases.js';
+import { requireWellFormedPowerLevels } from './power.js';
 import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.js';
 
 /**
@@ -21,6 +22,7 @@ import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.j
  */
 export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): Promise<PersistedEvent> {
   requireRoomId(request.roomId);
+  if (request.type === 'm.room.power_levels' && request.stateKey === '') requireWellFormedPowerLevels(request.content);
   const version = await requireRoomVersion(ctx, ctx.deps.storage, request.roomId);
   const { txn } = request;
   const earlier = txn ? await earlierTxnEvent(ctx.deps.storage, request.roomId, txn) : null;
