@@ -8,23 +8,13 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { registerUser, startTestHomeserver, type TestDialect, type TestHomeserver, type TestUser } from '../../test/support/start.js';
+import { call } from './http.js';
 import { formatMeasurement, type Measurement } from './report.js';
 
 const SENDERS = 50;
 const MESSAGES_PER_SENDER = 20;
 const LATENCY_SAMPLES = 100;
 const ROOMS_FOR_INITIAL_SYNC = 500;
-
-async function call(server: TestHomeserver, user: TestUser, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.url}/_matrix/client/v3${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function createRoom(server: TestHomeserver, owner: TestUser, body: Record<string, unknown> = {}): Promise<string> {
   return (await call(server, owner, 'POST', '/createRoom', { preset: 'public_chat', ...body })).room_id as string;

@@ -7,23 +7,13 @@
 import { encodeUnpaddedBase64, signJson, signingKeyFromSeed, type JsonObject } from '@parley/federation';
 import { randomBytes } from 'node:crypto';
 import { registerUser, startTestHomeserver, type TestDialect, type TestHomeserver, type TestUser } from '../../test/support/start.js';
+import { call } from './http.js';
 import { formatMeasurement, type Measurement } from './report.js';
 
 const MEMBERS = 100;
 const KEYS_PER_DEVICE = 30;
 const CLAIM_ROUNDS = 20;
 const TO_DEVICE_ROUNDS = 30;
-
-async function call(server: TestHomeserver, user: TestUser, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.url}/_matrix/client/v3${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Uploads signed device keys and `KEYS_PER_DEVICE` signed one-time keys, as a real client would. */
 async function uploadKeys(server: TestHomeserver, user: TestUser): Promise<void> {

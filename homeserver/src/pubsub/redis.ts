@@ -4,7 +4,7 @@
  * the same way it hears everyone else's (one delivery path, no local shortcut to keep in step).
  */
 import { Redis } from 'ioredis';
-import type { StreamName } from '../storage/index.js';
+import { STREAM_NAMES, type StreamName } from '../storage/index.js';
 import type { Notifier, StreamAdvance, StreamListener } from './index.js';
 
 /** What {@link createRedisNotifier} needs. */
@@ -20,16 +20,7 @@ export interface RedisNotifierOptions {
   onError?: (error: Error) => void;
 }
 
-const STREAM_NAMES: ReadonlySet<string> = new Set<StreamName>([
-  'events',
-  'receipts',
-  'typing',
-  'presence',
-  'account_data',
-  'to_device',
-  'device_lists',
-  'key_counts',
-]);
+const KNOWN_STREAMS: ReadonlySet<string> = new Set<StreamName>(STREAM_NAMES);
 
 /** The one channel every process of a deployment publishes advances on. */
 export function advanceChannel(prefix: string): string {
@@ -117,7 +108,7 @@ export function decodeAdvance(message: string): StreamAdvance | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const { s, p, u, r } = value as Record<string, unknown>;
-  if (typeof s !== 'string' || !STREAM_NAMES.has(s)) return null;
+  if (typeof s !== 'string' || !KNOWN_STREAMS.has(s)) return null;
   if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) return null;
   const userIds = stringList(u);
   const roomIds = stringList(r);

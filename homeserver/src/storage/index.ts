@@ -83,15 +83,17 @@ export interface ServerKeyRepository {
  * The streams a sync token tracks. Each has its own monotonic position.
  * https://spec.matrix.org/v1.19/client-server-api/#syncing
  */
-export type StreamName =
-  | 'events'
-  | 'receipts'
-  | 'typing'
-  | 'presence'
-  | 'account_data'
-  | 'to_device'
-  | 'device_lists'
-  | 'key_counts';
+export const STREAM_NAMES = [
+  'events',
+  'receipts',
+  'typing',
+  'presence',
+  'account_data',
+  'to_device',
+  'device_lists',
+  'key_counts',
+] as const;
+export type StreamName = (typeof STREAM_NAMES)[number];
 
 /**
  * Monotonic positions per stream, shared by every process of a deployment.

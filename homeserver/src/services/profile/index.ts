@@ -13,45 +13,24 @@
  * - accounts: `initProfile(userId, { displayname })` at registration, `eraseProfile(userId)` on erasure.
  * - rooms (upgrades): `copyRoomTags(userId, oldRoomId, newRoomId)` when a user joins an upgraded room's successor.
  */
-import type { JsonObject, JsonValue } from '@parley/federation';
+import type { JsonObject } from '@parley/federation';
 import type { StoredReport } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import { createAccountData } from './account-data.js';
 import { createDirectorySearch } from './directory.js';
-import { createProfiles } from './profiles.js';
+import { createProfiles, type Profiles } from './profiles.js';
 import { createReports, type ReportInput } from './reports.js';
 import type {
   AccountDataChanges,
   DirectoryUser,
-  MemberProfile,
   ProfileCallbacks,
-  ProfileFields,
   ProfileOptions,
 } from './types.js';
 
 export type * from './types.js';
 export type { ReportInput } from './reports.js';
 
-export interface ProfileService {
-  // ---- profiles: https://spec.matrix.org/v1.19/client-server-api/#profiles -------------------------------------
-  /** The displayname and avatar_url to put in the user's member events ({} when none or unknown). */
-  getProfile(userId: string): Promise<MemberProfile>;
-  /** GET /profile/{userId}: every field. 404 M_NOT_FOUND for an unknown user. */
-  getProfileFields(userId: string): Promise<ProfileFields>;
-  /** GET /profile/{userId}/{keyName}: 404 M_NOT_FOUND when unset. */
-  getProfileField(userId: string, keyName: string): Promise<JsonValue>;
-  /**
-   * PUT /profile/{userId}/{keyName}: only for oneself (403); `value` undefined when the body lacks the key
-   * (400 M_MISSING_PARAM). displayname/avatar_url changes update the user's member events.
-   */
-  setProfileField(requesterId: string, userId: string, keyName: string, value: JsonValue | undefined): Promise<void>;
-  /** DELETE /profile/{userId}/{keyName}. */
-  deleteProfileField(requesterId: string, userId: string, keyName: string): Promise<void>;
-  /** Creates a new local user's profile (registration). */
-  initProfile(userId: string, fields: MemberProfile): Promise<void>;
-  /** Removes a profile (deactivation with erasure). */
-  eraseProfile(userId: string): Promise<void>;
-
+export interface ProfileService extends Profiles {
   // ---- account data: https://spec.matrix.org/v1.19/client-server-api/#client-config -----------------------------
   /** GET account data as a client: own account only (403), 404 M_NOT_FOUND when unset. `roomId` null: global. */
   getAccountData(requesterId: string, userId: string, roomId: string | null, type: string): Promise<JsonObject>;

@@ -11,13 +11,24 @@ import type { MemberProfile, ProfileCallbacks, ProfileFields } from './types.js'
 /** The fields member events carry; changing one of them updates the user's member events. */
 const MEMBER_FIELDS = ['displayname', 'avatar_url'] as const;
 
+/** Profiles: https://spec.matrix.org/v1.19/client-server-api/#profiles */
 export interface Profiles {
+  /** The displayname and avatar_url to put in the user's member events ({} when none or unknown). */
   getProfile(userId: string): Promise<MemberProfile>;
+  /** GET /profile/{userId}: every field. 404 M_NOT_FOUND for an unknown user. */
   getProfileFields(userId: string): Promise<ProfileFields>;
+  /** GET /profile/{userId}/{keyName}: 404 M_NOT_FOUND when unset. */
   getProfileField(userId: string, keyName: string): Promise<JsonValue>;
+  /**
+   * PUT /profile/{userId}/{keyName}: only for oneself (403); `value` undefined when the body lacks the key
+   * (400 M_MISSING_PARAM). displayname/avatar_url changes update the user's member events.
+   */
   setProfileField(requesterId: string, userId: string, keyName: string, value: JsonValue | undefined): Promise<void>;
+  /** DELETE /profile/{userId}/{keyName}. */
   deleteProfileField(requesterId: string, userId: string, keyName: string): Promise<void>;
+  /** Creates a new local user's profile (registration). */
   initProfile(userId: string, fields: MemberProfile): Promise<void>;
+  /** Removes a profile (deactivation with erasure). */
   eraseProfile(userId: string): Promise<void>;
 }
 

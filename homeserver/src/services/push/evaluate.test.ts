@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '@parley/federation';
 import { actionsHighlight, conditionMatches, evaluatePushRules, stripHistoricalActions, type PushContext } from './evaluate.js';
 import { compileGlob, globMatchesWhole, globMatchesWords } from './glob.js';
-import { lookupPath, parseDottedPath } from './paths.js';
+import { parseDottedPath } from '@parley/federation';
+import { lookupPath } from './paths.js';
 import { emptyRuleset, type PushCondition } from './types.js';
 
 const context: PushContext = {

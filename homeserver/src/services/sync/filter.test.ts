@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDottedPath } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import {
   DEFAULT_TIMELINE_LIMIT,
@@ -9,7 +10,6 @@ import {
   pickEventFields,
   resolveFilter,
   roomAllowed,
-  splitPropertyPath,
   typeMatches,
 } from './filter.js';
 
@@ -126,9 +126,9 @@ describe('event_fields', () => {
   };
 
   it('splits dot-separated paths with escapes', () => {
-    expect(splitPropertyPath('content.m\\.relates_to')).toEqual(['content', 'm.relates_to']);
-    expect(splitPropertyPath('content.m\\\\foo')).toEqual(['content', 'm\\foo']);
-    expect(splitPropertyPath('content.\\x')).toEqual(['content', '\\x']);
+    expect(parseDottedPath('content.m\\.relates_to')).toEqual(['content', 'm.relates_to']);
+    expect(parseDottedPath('content.m\\\\foo')).toEqual(['content', 'm\\foo']);
+    expect(parseDottedPath('content.\\x')).toEqual(['content', '\\x']);
   });
 
   it('keeps only the named fields', () => {

@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#filtering
  */
 import { z } from 'zod';
-import type { JsonObject } from '@parley/federation';
+import { parseDottedPath, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 
 const INVALID = { errcode: 'M_INVALID_PARAM' };
@@ -178,37 +178,13 @@ export function typeMatches(pattern: string, type: string): boolean {
 }
 
 /**
- * Splits a dot-separated property path (`content.m\.relates_to`) into its property names.
- * https://spec.matrix.org/v1.19/appendices/#dot-separated-property-paths
- */
-export function splitPropertyPath(path: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  for (let index = 0; index < path.length; index += 1) {
-    const char = path[index] as string;
-    const next = path[index + 1];
-    if (char === '\\' && (next === '.' || next === '\\')) {
-      current += next;
-      index += 1;
-    } else if (char === '.') {
-      parts.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-
-/**
  * Keeps only the `event_fields` of an event. Paths that name nothing are skipped; a path that ends at an
  * object keeps the whole object.
  */
 export function pickEventFields<T extends object>(event: T, fields: readonly string[] | undefined): Partial<T> {
   if (fields === undefined) return event;
   const result: JsonObject = {};
-  for (const field of fields) copyPath(event as unknown as JsonObject, result, splitPropertyPath(field));
+  for (const field of fields) copyPath(event as unknown as JsonObject, result, parseDottedPath(field));
   return result as Partial<T>;
 }
 
