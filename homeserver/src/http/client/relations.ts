@@ -3,11 +3,9 @@
  * https://spec.matrix.org/v1.19/client-server-api/#relationships-api
  */
 import { z } from 'zod';
-import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
-import type { RoomEventFilter } from '../../services/rooms/index.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { eventIdParam, identifierParam, roomIdParam } from './room-params.js';
+import { defined, eventIdParam, identifierParam, parseFilter, roomIdParam } from './room-params.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -29,23 +27,6 @@ const contextQuery = z.object({
   limit: z.coerce.number().int().nonnegative().default(10),
   filter: z.string().optional(),
 });
-
-function parseFilter(text: string | undefined): RoomEventFilter | undefined {
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
-  return parsed as RoomEventFilter;
-}
-
-/** Drops undefined keys, so the query fits the service's optional (not undefined) fields. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 export function relationsRoutes(services: Services): AnyRoute[] {
   const { rooms } = services;

@@ -5,6 +5,7 @@
 import { isValidEventId, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
 import { z } from 'zod';
 import { MatrixError } from '../../matrix-error.js';
+import type { RoomEventFilter } from '../../services/rooms/index.js';
 
 /** Any JSON object (event content). */
 export const contentSchema = z.record(z.string(), z.unknown()).transform((value) => value as JsonObject);
@@ -36,4 +37,23 @@ export function identifierParam(value: string | undefined, what: string): string
     throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid ${what}`);
   }
   return value;
+}
+
+/** Drops undefined keys, so a request fits the service's optional (not undefined) fields. */
+export function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Reads the `filter` query parameter of /messages, /context and /relations: an inline JSON RoomEventFilter. */
+export function parseFilter(text: string | undefined): RoomEventFilter | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // NOTSPEC: a filter ID (from POST /user/{id}/filter) is not resolved here; only inline JSON filters are read.
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
+  return parsed as RoomEventFilter;
 }

@@ -5,9 +5,9 @@
 import { z } from 'zod';
 import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
-import type { CreateRoomRequest, RoomEventFilter } from '../../services/rooms/index.js';
+import type { CreateRoomRequest } from '../../services/rooms/index.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { contentSchema, eventIdParam, identifierParam, roomIdParam } from './room-params.js';
+import { contentSchema, defined, eventIdParam, identifierParam, parseFilter, roomIdParam } from './room-params.js';
 
 const createRoomBody = z.object({
   visibility: z.enum(['public', 'private']).optional(),
@@ -42,24 +42,6 @@ const messagesQuery = z.object({
 });
 
 const stateQuery = z.object({ format: z.enum(['content', 'event']).default('content') });
-
-/** Drops undefined keys, so the request fits the service's optional (not undefined) fields. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function parseFilter(text: string | undefined): RoomEventFilter | undefined {
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // NOTSPEC: a filter ID (from POST /user/{id}/filter) is not resolved here; only inline JSON filters are read.
-    throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
-  return parsed as RoomEventFilter;
-}
 
 export function roomsRoutes(services: Services): AnyRoute[] {
   const { rooms } = services;
