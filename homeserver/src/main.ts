@@ -127,7 +127,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
     authenticators: createAuthenticators(services),
   });
 
-  const server = createServer(app);
+  const server = createServer(
+    {
+      // A client that trickles its request (slowloris) loses the socket instead of holding it for Node's 300 s.
+      requestTimeout: config.http.request_timeout_ms,
+      headersTimeout: Math.min(config.http.headers_timeout_ms, config.http.request_timeout_ms),
+      keepAliveTimeout: config.http.keep_alive_timeout_ms,
+      // How often those timeouts are checked (Node's default, 30 s, would let a slow request live that much longer).
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  );
   let port: number;
   try {
     port = await listen(server, config.listen.port, config.listen.bind);

@@ -94,6 +94,45 @@ function rateLimitsSchema() {
       login: rateLimitAction(0.2, 5, 'POST /login attempts, per IP.'),
       register: rateLimitAction(0.1, 5, 'POST /register requests, per IP.'),
       message: rateLimitAction(5, 30, 'Messages and other room events sent, per user.'),
+      create_room: rateLimitAction(0.1, 10, 'POST /createRoom (and room upgrades), per user.'),
+      state: rateLimitAction(1, 30, 'State events set through PUT /rooms/{roomId}/state, per user.'),
+      membership: rateLimitAction(1, 30, 'Joins, leaves, invites, knocks, kicks, bans, unbans and forgets, per user.'),
+      profile: rateLimitAction(0.1, 10, 'Display name and avatar changes (each is copied into every joined room), per user.'),
+      key_upload: rateLimitAction(5, 100, 'POST /keys/upload, /keys/device_signing/upload and /keys/signatures/upload, per user.'),
+      report: rateLimitAction(0.05, 10, 'Reports of events, rooms and users, per user.'),
+    }, MAPPING)
+    .prefault({});
+}
+
+const COUNT_MESSAGE = 'expected a positive integer';
+
+/** One positive integer limit with its default. */
+function limit(defaultValue: number, description: string) {
+  return field(z.int({ error: COUNT_MESSAGE }).positive(COUNT_MESSAGE).default(defaultValue), { description });
+}
+
+/** Limits per request and quotas per user or device; every one is listed in spec/limits.md. */
+function limitsSchema() {
+  return z
+    .strictObject({
+      json_max_depth: limit(64, 'Deepest nesting of objects and arrays accepted in a JSON request body (400 M_BAD_JSON beyond).'),
+      create_room_max_initial_state: limit(100, 'Most initial_state events one POST /createRoom may carry.'),
+      create_room_max_invites: limit(100, 'Most users one POST /createRoom may invite (invite and invite_3pid together).'),
+      keys_query_max_users: limit(10_000, 'Most users one POST /keys/query may ask about.'),
+      keys_claim_max_devices: limit(10_000, 'Most devices one POST /keys/claim may claim a key of.'),
+      one_time_keys_per_upload: limit(200, 'Most one-time keys (and fallback keys) one POST /keys/upload may carry.'),
+      one_time_keys_per_device: limit(1_000, 'Most unclaimed one-time keys stored for one device.'),
+      to_device_backlog_per_device: limit(10_000, 'Most undelivered to-device messages kept for one device; the oldest are dropped beyond.'),
+      account_data_max_entries: limit(10_000, 'Most client-set account data entries (global and per room together) per user.'),
+      account_data_max_bytes: limit(10 * 1024 * 1024, 'Largest total size in bytes of one user\'s client-set account data.'),
+      account_data_entry_max_bytes: limit(1024 * 1024, 'Largest size in bytes of one account data entry.'),
+      filter_max_bytes: limit(64 * 1024, 'Largest sync filter in bytes (stored with POST /filter or given inline to /sync).'),
+      push_rules_per_user: limit(5_000, 'Most push rules one user may define.'),
+      push_rule_pattern_max_length: limit(1_024, 'Longest pattern of a push rule or an event_match condition.'),
+      displayname_max_length: limit(256, 'Longest profile display name, in characters.'),
+      avatar_url_max_length: limit(1_000, 'Longest profile avatar_url, in characters.'),
+      device_display_name_max_length: limit(100, 'Longest device display name, in characters.'),
+      user_directory_search_term_max_length: limit(256, 'Longest search term accepted by POST /user_directory/search.'),
     }, MAPPING)
     .prefault({});
 }
@@ -244,6 +283,17 @@ export const configSchema = z.strictObject({
   http: field(
     z
       .strictObject({
+        request_timeout_ms: field(z.int({ error: 'expected a positive integer of milliseconds' }).positive('expected a positive integer of milliseconds').default(30_000), {
+          description:
+            'How long a client may take to send one whole request (headers and body); slower connections are closed. ' +
+            'Guards against clients that trickle a body byte by byte to hold sockets open.',
+        }),
+        headers_timeout_ms: field(z.int({ error: 'expected a positive integer of milliseconds' }).positive('expected a positive integer of milliseconds').default(10_000), {
+          description: 'How long a client may take to send the request headers.',
+        }),
+        keep_alive_timeout_ms: field(z.int({ error: 'expected a positive integer of milliseconds' }).positive('expected a positive integer of milliseconds').default(5_000), {
+          description: 'How long an idle keep-alive connection stays open between requests.',
+        }),
         trust_proxy: field(z.boolean({ error: 'expected true or false' }).default(false), {
           description:
             'Set to true when parley runs behind a reverse proxy (nginx, Caddy...) that sets X-Forwarded-For: rate ' +
@@ -252,7 +302,7 @@ export const configSchema = z.strictObject({
         }),
       }, MAPPING)
       .prefault({}),
-    { description: 'The HTTP listener behind a proxy.' },
+    { description: 'The HTTP listener: timeouts, and running behind a proxy.' },
   ),
   rooms: field(
     z
@@ -296,6 +346,10 @@ export const configSchema = z.strictObject({
       .prefault({}),
     { description: 'Discovery documents served under /.well-known/matrix/.' },
   ),
+  limits: field(limitsSchema(), {
+    description:
+      'Bounds on what one request or one account may ask of the server. See spec/limits.md for what each protects.',
+  }),
   max_request_body_bytes: field(
     z.int({ error: BODY_SIZE_MESSAGE }).positive(BODY_SIZE_MESSAGE).default(10 * 1024 * 1024),
     { description: 'Largest JSON request body accepted, in bytes; bigger requests get 413 M_TOO_LARGE.' },
