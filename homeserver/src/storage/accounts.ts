@@ -56,6 +56,8 @@ export interface RefreshTokenRecord {
   createdTs: number;
   /** The token this one was exchanged for, once it has been. */
   nextTokenId: number | null;
+  /** True once it may never be used again (its successor was used, or a retry replaced it). */
+  revoked: boolean;
 }
 
 /** A user-interactive auth session. https://spec.matrix.org/v1.19/client-server-api/#user-interactive-authentication-api */
@@ -74,7 +76,8 @@ export interface UiaSessionRecord {
 
 /** A token that allows registering when registration requires one. */
 export interface RegistrationTokenRecord {
-  token: string;
+  /** The SHA-256 (hex) of the token: tokens are never stored in plaintext. */
+  tokenHash: string;
   /** How many registrations it allows, or null for unlimited. */
   usesAllowed: number | null;
   /** Registrations in progress that passed the token stage but have not finished. */
@@ -143,25 +146,38 @@ export interface AccountStore {
   // Refresh tokens
   addRefreshToken(token: NewRefreshToken): Promise<number>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
-  setNextRefreshToken(id: number, nextTokenId: number): Promise<void>;
   /**
-   * Retires the refresh tokens that were exchanged for `nextTokenId`, and the access tokens issued with them:
-   * once the successor is used, the predecessors must stop working.
+   * Records that token `id` was exchanged for `nextTokenId`, only if it is not revoked and its successor is still
+   * `expectedNextTokenId` (a conditional update: of two concurrent exchanges only one wins). False when it lost.
    */
-  retirePredecessors(nextTokenId: number): Promise<void>;
+  claimRefreshToken(id: number, exchange: { expectedNextTokenId: number | null; nextTokenId: number }): Promise<boolean>;
+  /** Marks refresh tokens revoked at `ts` and deletes the access tokens issued with them. */
+  revokeRefreshTokens(ids: readonly number[], ts: number): Promise<void>;
+  /**
+   * Revokes the refresh tokens that were exchanged for `nextTokenId` and deletes the access tokens issued with them
+   * (once the successor is used, the predecessors must stop working). Revoked tokens of the same device older than
+   * `forgetRevokedBefore` are deleted. Returns the IDs revoked now.
+   */
+  retirePredecessors(nextTokenId: number, options: { ts: number; forgetRevokedBefore: number }): Promise<number[]>;
 
   // User-interactive auth sessions
   createUiaSession(session: UiaSessionRecord): Promise<void>;
   getUiaSession(sessionId: string): Promise<UiaSessionRecord | null>;
   updateUiaSession(sessionId: string, update: { completed: string[]; data: Record<string, string> }): Promise<void>;
-  deleteUiaSession(sessionId: string): Promise<void>;
+  /** Deletes a session; false when it did not exist (e.g. a concurrent request finished it first). */
+  deleteUiaSession(sessionId: string): Promise<boolean>;
   /** Deletes sessions created before `ts` and returns them. */
   deleteUiaSessionsBefore(ts: number): Promise<UiaSessionRecord[]>;
 
   // Registration tokens
   /** Creates a token; false when it already exists. */
   createRegistrationToken(token: Omit<RegistrationTokenRecord, 'pending' | 'completed'>): Promise<boolean>;
-  getRegistrationToken(token: string): Promise<RegistrationTokenRecord | null>;
+  getRegistrationToken(tokenHash: string): Promise<RegistrationTokenRecord | null>;
+  /**
+   * Takes one pending use of the token if it is unexpired at `now` and has a use left (one conditional update, so
+   * concurrent registrations cannot both take the last use). False when it could not.
+   */
+  reserveRegistrationToken(tokenHash: string, now: number): Promise<boolean>;
   /** Adds to the token's counters (negative to release a pending use). */
-  adjustRegistrationToken(token: string, change: { pending?: number; completed?: number }): Promise<void>;
+  adjustRegistrationToken(tokenHash: string, change: { pending?: number; completed?: number }): Promise<void>;
 }

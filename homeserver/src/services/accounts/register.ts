@@ -7,7 +7,7 @@ import { isCompliantUserLocalpart } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { UiaSessionRecord } from '../../storage/index.js';
 import { userIdFor, type AccountsContext } from './context.js';
-import { hashPassword } from './secrets.js';
+import { hashPassword, hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
@@ -78,15 +78,22 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
         throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
       }
 
-      await context.uia.expireSessions((session) => releaseToken(session));
+      await context.uia.expireSessions((session) => releaseToken(session.data));
       const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
       const uia = await context.uia.authenticate({ operation: 'POST /register', userId: null, auth: request.auth, flows: flows(), stages });
 
       const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
-      const userId = await createAccount(requestedUserId, passwordHash);
-      const token = uia.data[TOKEN_DATA_KEY];
-      if (token !== undefined) await storage.accounts.adjustRegistrationToken(token, { pending: -1, completed: 1 });
+      // Claimed before the account is created: two requests completing one session cannot both register.
       await context.uia.finish(uia.sessionId);
+      let userId: string;
+      try {
+        userId = await createAccount(requestedUserId, passwordHash);
+      } catch (error) {
+        await releaseToken(uia.data);
+        throw error;
+      }
+      const tokenHash = uia.data[TOKEN_DATA_KEY];
+      if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
       context.logger.info({ userId }, 'registered a new account');
       await context.hooks.registered.emit({ userId });
 
@@ -108,14 +115,15 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
     async registrationTokenValid(token) {
       ensureOpen();
-      return tokenUsable(await storage.accounts.getRegistrationToken(token), clock.now());
+      return tokenUsable(await storage.accounts.getRegistrationToken(hashToken(token)), clock.now());
     },
 
-    releaseSession: releaseToken,
+    releaseSession: (session) => releaseToken(session.data),
   };
 
-  async function releaseToken(session: UiaSessionRecord): Promise<void> {
-    const token = session.data[TOKEN_DATA_KEY];
-    if (token !== undefined) await storage.accounts.adjustRegistrationToken(token, { pending: -1 });
+  /** Gives back the pending registration token use a session's data holds, if any. */
+  async function releaseToken(data: UiaSessionRecord['data']): Promise<void> {
+    const tokenHash = data[TOKEN_DATA_KEY];
+    if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1 });
   }
 }

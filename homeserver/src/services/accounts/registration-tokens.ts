@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { AccountStore } from '../../storage/index.js';
+import { hashToken } from './secrets.js';
 import type { RegistrationTokenInfo } from './types.js';
 
 /** The spec's token grammar: 1 to 64 of `[A-Za-z0-9._~-]`. */
@@ -29,7 +30,8 @@ export async function createRegistrationToken(store: AccountStore, clock: Clock,
   if (usesAllowed !== null && (!Number.isInteger(usesAllowed) || usesAllowed < 0)) {
     throw new MatrixError(400, 'M_INVALID_PARAM', 'uses_allowed must be a non-negative integer');
   }
-  const record = { token, usesAllowed, expiryTs: options.expiryTs ?? null, createdTs: clock.now() };
+  // Stored as its SHA-256 only: this answer is the one time the token is shown.
+  const record = { tokenHash: hashToken(token), usesAllowed, expiryTs: options.expiryTs ?? null, createdTs: clock.now() };
   if (!(await store.createRegistrationToken(record))) throw new MatrixError(400, 'M_INVALID_PARAM', 'This token already exists');
   return { token, usesAllowed, expiryTs: record.expiryTs, pending: 0, completed: 0 };
 }

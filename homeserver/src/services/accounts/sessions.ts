@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#client-authentication
  */
 import { MatrixError } from '../../matrix-error.js';
-import type { AccessTokenOwner, AccountStore } from '../../storage/index.js';
+import type { AccessTokenOwner, AccountStore, RefreshTokenRecord } from '../../storage/index.js';
 import type { AccountsContext } from './context.js';
 import { hashToken, newAccessToken, newDeviceId, newRefreshToken } from './secrets.js';
 import type { LoginSession, RequestOrigin, Requester } from './types.js';
@@ -13,6 +13,8 @@ import type { LoginSession, RequestOrigin, Requester } from './types.js';
 const SIGHTING_INTERVAL_MS = 60_000;
 /** Sightings remembered before the map is cleared (bounds memory; a clear only causes extra writes). */
 const MAX_REMEMBERED_SIGHTINGS = 10_000;
+/** How long a revoked refresh token is kept so that replaying it is recognised (and logs its device out). */
+const REVOKED_REFRESH_TOKEN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface IssueOptions {
   userId: string;
@@ -47,6 +49,13 @@ export function createSessions(context: AccountsContext): Sessions {
       });
       return { accessToken };
     }
+    return addRefreshableTokens(store, userId, deviceId);
+  }
+
+  /** A refresh token and an expiring access token issued with it. */
+  async function addRefreshableTokens(store: AccountStore, userId: string, deviceId: string) {
+    const now = clock.now();
+    const accessToken = newAccessToken();
     const lifetime = context.config.sessions.refreshable_access_token_lifetime_ms;
     const refreshToken = newRefreshToken();
     const refreshTokenId = await store.addRefreshToken({ tokenHash: hashToken(refreshToken), userId, deviceId, createdTs: now });
@@ -69,6 +78,18 @@ export function createSessions(context: AccountsContext): Sessions {
     if (lastSighting.size >= MAX_REMEMBERED_SIGHTINGS) lastSighting.clear();
     lastSighting.set(tokenId, now);
     await storage.accounts.recordDeviceSighting(requester.userId, requester.deviceId, { ts: now, ...origin });
+  }
+
+  function retireOptions(): { ts: number; forgetRevokedBefore: number } {
+    const now = clock.now();
+    return { ts: now, forgetRevokedBefore: now - REVOKED_REFRESH_TOKEN_MEMORY_MS };
+  }
+
+  /** Deletes every access and refresh token of the device a replayed refresh token belongs to. */
+  async function revokeDevice(token: RefreshTokenRecord, message: string): Promise<void> {
+    await storage.accounts.deleteDeviceTokens(token.userId, token.deviceId);
+    context.tokens.forgetUser(token.userId);
+    context.logger.warn({ userId: token.userId, deviceId: token.deviceId, refreshTokenId: token.id }, message);
   }
 
   /** The token's record: cached for a few seconds (see token-cache.ts), else from the database. */
@@ -104,7 +125,7 @@ export function createSessions(context: AccountsContext): Sessions {
         userId: options.userId,
         deviceId,
         accessToken: tokens.accessToken,
-        ...(tokens.refreshToken !== undefined ? { refreshToken: tokens.refreshToken, expiresInMs: tokens.expiresInMs } : {}),
+        ...('refreshToken' in tokens ? { refreshToken: tokens.refreshToken, expiresInMs: tokens.expiresInMs } : {}),
       };
     },
 
@@ -122,7 +143,7 @@ export function createSessions(context: AccountsContext): Sessions {
         await storage.accounts.markAccessTokenUsed(token.id);
         // The first use of a refreshed token revokes the refresh token it replaced.
         if (token.refreshTokenId !== null) {
-          await storage.accounts.retirePredecessors(token.refreshTokenId);
+          await storage.accounts.retirePredecessors(token.refreshTokenId, retireOptions());
           context.tokens.forgetUser(token.userId);
         }
         const epoch = context.tokens.epoch();
@@ -133,29 +154,33 @@ export function createSessions(context: AccountsContext): Sessions {
       return requester;
     },
 
+    /**
+     * POST /refresh. Each refresh token has at most one live successor: a retry before that successor was used
+     * (the client lost the answer) replaces it, and two concurrent exchanges cannot both win (a conditional update).
+     * Once the successor is used the token is revoked, and presenting a revoked token again is a replay: every
+     * token of its device is revoked.
+     * https://spec.matrix.org/v1.19/client-server-api/#refreshing-access-tokens
+     */
     async refresh(refreshToken) {
       const old = await storage.accounts.findRefreshToken(hashToken(refreshToken));
       if (!old) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
+      if (old.revoked) {
+        await revokeDevice(old, 'a revoked refresh token was used again: revoked every token of its device');
+        throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
+      }
       const user = await storage.accounts.getUser(old.userId);
       if (!user || user.deactivatedTs !== null) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
       const refreshed = await storage.transaction(async (tx) => {
         // Using this token retires the one it replaced (and that one's access tokens).
-        await tx.accounts.retirePredecessors(old.id);
-        const now = clock.now();
-        const lifetime = context.config.sessions.refreshable_access_token_lifetime_ms;
-        const nextRefresh = newRefreshToken();
-        const nextRefreshId = await tx.accounts.addRefreshToken({ tokenHash: hashToken(nextRefresh), userId: old.userId, deviceId: old.deviceId, createdTs: now });
-        const accessToken = newAccessToken();
-        await tx.accounts.addAccessToken({
-          tokenHash: hashToken(accessToken),
-          userId: old.userId,
-          deviceId: old.deviceId,
-          createdTs: now,
-          expiresTs: now + lifetime,
-          refreshTokenId: nextRefreshId,
-        });
-        await tx.accounts.setNextRefreshToken(old.id, nextRefreshId);
-        return { accessToken, refreshToken: nextRefresh, expiresInMs: lifetime };
+        await tx.accounts.retirePredecessors(old.id, retireOptions());
+        const tokens = await addRefreshableTokens(tx.accounts, old.userId, old.deviceId);
+        const exchange = { expectedNextTokenId: old.nextTokenId, nextTokenId: tokens.refreshTokenId };
+        if (!(await tx.accounts.claimRefreshToken(old.id, exchange))) {
+          throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'This refresh token was used concurrently', { soft_logout: false });
+        }
+        // A retry: the successor handed out before was never used (else this token would be revoked); it is replaced.
+        if (old.nextTokenId !== null) await tx.accounts.revokeRefreshTokens([old.nextTokenId], clock.now());
+        return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInMs: tokens.expiresInMs };
       });
       context.tokens.forgetUser(old.userId);
       return refreshed;

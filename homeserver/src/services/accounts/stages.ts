@@ -6,14 +6,14 @@ import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { AccountStore, RegistrationTokenRecord } from '../../storage/index.js';
 import type { AccountsContext } from './context.js';
-import { decoyPasswordHash, verifyPassword } from './secrets.js';
+import { decoyPasswordHash, hashToken, verifyPassword } from './secrets.js';
 import type { StageCheck } from './uia.js';
 
 export const DUMMY = 'm.login.dummy';
 export const REGISTRATION_TOKEN = 'm.login.registration_token';
 export const PASSWORD = 'm.login.password';
 
-/** Session data key naming the registration token a session used. */
+/** Session data key naming (by its SHA-256) the registration token a session used. */
 export const TOKEN_DATA_KEY = 'registration_token';
 
 /** https://spec.matrix.org/v1.19/client-server-api/#dummy-auth */
@@ -34,14 +34,12 @@ export function registrationTokenStage(context: AccountsContext): StageCheck {
   return async ({ auth }) => {
     const token = auth.token;
     if (typeof token !== 'string') throw new MatrixError(401, 'M_INVALID_PARAM', 'auth.token must be a string');
-    const usable = await context.storage.transaction(async (tx) => {
-      const record = await tx.accounts.getRegistrationToken(token);
-      if (!tokenUsable(record, context.clock.now())) return false;
-      await tx.accounts.adjustRegistrationToken(token, { pending: 1 });
-      return true;
-    });
-    if (!usable) throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid registration token');
-    return { [TOKEN_DATA_KEY]: token };
+    // Tokens are stored as their SHA-256; one conditional update takes a use, so two registrations cannot share the last.
+    const tokenHash = hashToken(token);
+    if (!(await context.storage.accounts.reserveRegistrationToken(tokenHash, context.clock.now()))) {
+      throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid registration token');
+    }
+    return { [TOKEN_DATA_KEY]: tokenHash };
   };
 }
 

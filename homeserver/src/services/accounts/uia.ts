@@ -64,7 +64,10 @@ export interface UiaResult {
 export interface Uia {
   /** Runs the next stage; resolves when a flow is complete, throws {@link UiaChallenge} while one is not. */
   authenticate(request: UiaRequest): Promise<UiaResult>;
-  /** Deletes a session once the operation it authorised succeeded. */
+  /**
+   * Deletes a completed session before the operation it authorised runs: a session authorises one operation, so
+   * of concurrent requests completing the same session only one gets past this (400 `M_UNKNOWN` for the others).
+   */
   finish(sessionId: string): Promise<void>;
   /** Deletes expired sessions, handing each to `onExpired` (e.g. to release a pending registration token). */
   expireSessions(onExpired: (session: UiaSessionRecord) => Promise<void>): Promise<void>;
@@ -129,7 +132,9 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
     },
 
     async finish(sessionId) {
-      await store.deleteUiaSession(sessionId);
+      if (!(await store.deleteUiaSession(sessionId))) {
+        throw new MatrixError(400, 'M_UNKNOWN', 'This user-interactive auth session was already used');
+      }
     },
 
     async expireSessions(onExpired) {

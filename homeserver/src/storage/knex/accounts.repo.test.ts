@@ -79,22 +79,48 @@ forEachDatabase('AccountStore', (storage) => {
     const store = storage().accounts;
     const userId = `@${fresh('u')}:test`;
     await store.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
-    const first = await store.addRefreshToken({ tokenHash: hash(), userId, deviceId: 'D', createdTs: 1 });
+    const firstHash = hash();
+    const first = await store.addRefreshToken({ tokenHash: firstHash, userId, deviceId: 'D', createdTs: 1 });
     const oldAccess = hash();
     await store.addAccessToken({ tokenHash: oldAccess, userId, deviceId: 'D', createdTs: 1, expiresTs: 100, refreshTokenId: first });
     const secondHash = hash();
     const second = await store.addRefreshToken({ tokenHash: secondHash, userId, deviceId: 'D', createdTs: 2 });
     const newAccess = hash();
     const newAccessId = await store.addAccessToken({ tokenHash: newAccess, userId, deviceId: 'D', createdTs: 2, expiresTs: 200, refreshTokenId: second });
-    await store.setNextRefreshToken(first, second);
+    expect(await store.claimRefreshToken(first, { expectedNextTokenId: null, nextTokenId: second })).toBe(true);
+    // A second exchange expecting no successor loses: only one exchange of a token wins.
+    expect(await store.claimRefreshToken(first, { expectedNextTokenId: null, nextTokenId: second + 1000 })).toBe(false);
 
     const owner = await store.findAccessToken(newAccess);
     expect(owner).toMatchObject({ id: newAccessId, used: false, expiresTs: 200, refreshTokenId: second });
     await store.markAccessTokenUsed(newAccessId);
-    await store.retirePredecessors(second);
+    expect(await store.retirePredecessors(second, { ts: 10, forgetRevokedBefore: 0 })).toEqual([first]);
     expect((await store.findAccessToken(newAccess))?.used).toBe(true);
     expect(await store.findAccessToken(oldAccess)).toBeNull();
-    expect(await store.findRefreshToken(secondHash)).toMatchObject({ id: second, nextTokenId: null });
+    expect(await store.findRefreshToken(secondHash)).toMatchObject({ id: second, nextTokenId: null, revoked: false });
+    // The retired token is kept, revoked, so a replay is recognised; a revoked token cannot be exchanged.
+    expect(await store.findRefreshToken(firstHash)).toMatchObject({ id: first, revoked: true });
+    expect(await store.claimRefreshToken(first, { expectedNextTokenId: second, nextTokenId: second + 1000 })).toBe(false);
+    // Retiring again finds nothing new; revoked tokens older than forgetRevokedBefore are deleted.
+    expect(await store.retirePredecessors(second, { ts: 20, forgetRevokedBefore: 11 })).toEqual([]);
+    expect(await store.findRefreshToken(firstHash)).toMatchObject({ revoked: true });
+    const third = await store.addRefreshToken({ tokenHash: hash(), userId, deviceId: 'D', createdTs: 3 });
+    expect(await store.claimRefreshToken(second, { expectedNextTokenId: null, nextTokenId: third })).toBe(true);
+    expect(await store.retirePredecessors(third, { ts: 30, forgetRevokedBefore: 11 })).toEqual([second]);
+    expect(await store.findRefreshToken(firstHash)).toBeNull();
+  });
+
+  it('revokes refresh tokens with their access tokens', async () => {
+    const store = storage().accounts;
+    const userId = `@${fresh('u')}:test`;
+    await store.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
+    const refreshHash = hash();
+    const id = await store.addRefreshToken({ tokenHash: refreshHash, userId, deviceId: 'D', createdTs: 1 });
+    const access = hash();
+    await store.addAccessToken({ tokenHash: access, userId, deviceId: 'D', createdTs: 1, expiresTs: 100, refreshTokenId: id });
+    await store.revokeRefreshTokens([id], 5);
+    expect(await store.findRefreshToken(refreshHash)).toMatchObject({ revoked: true });
+    expect(await store.findAccessToken(access)).toBeNull();
   });
 
   it('stores UIA sessions and expires old ones', async () => {
@@ -117,12 +143,26 @@ forEachDatabase('AccountStore', (storage) => {
 
   it('counts registration token uses', async () => {
     const store = storage().accounts;
-    const token = fresh('t');
-    expect(await store.createRegistrationToken({ token, usesAllowed: 2, expiryTs: null, createdTs: 1 })).toBe(true);
-    expect(await store.createRegistrationToken({ token, usesAllowed: 5, expiryTs: null, createdTs: 1 })).toBe(false);
-    await store.adjustRegistrationToken(token, { pending: 1 });
-    await store.adjustRegistrationToken(token, { pending: 1 });
-    await store.adjustRegistrationToken(token, { pending: -1, completed: 1 });
-    expect(await store.getRegistrationToken(token)).toEqual({ token, usesAllowed: 2, pending: 1, completed: 1, expiryTs: null, createdTs: 1 });
+    const tokenHash = hash();
+    expect(await store.createRegistrationToken({ tokenHash, usesAllowed: 2, expiryTs: null, createdTs: 1 })).toBe(true);
+    expect(await store.createRegistrationToken({ tokenHash, usesAllowed: 5, expiryTs: null, createdTs: 1 })).toBe(false);
+    await store.adjustRegistrationToken(tokenHash, { pending: 1 });
+    await store.adjustRegistrationToken(tokenHash, { pending: 1 });
+    await store.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
+    expect(await store.getRegistrationToken(tokenHash)).toEqual({ tokenHash, usesAllowed: 2, pending: 1, completed: 1, expiryTs: null, createdTs: 1 });
+  });
+
+  it('reserves a registration token use only while one is left and it has not expired', async () => {
+    const store = storage().accounts;
+    const once = hash();
+    await store.createRegistrationToken({ tokenHash: once, usesAllowed: 1, expiryTs: null, createdTs: 1 });
+    const attempts = await Promise.all([1, 2, 3, 4].map(() => store.reserveRegistrationToken(once, 10)));
+    expect(attempts.filter(Boolean)).toHaveLength(1);
+    expect(await store.getRegistrationToken(once)).toMatchObject({ pending: 1, completed: 0 });
+    const expiring = hash();
+    await store.createRegistrationToken({ tokenHash: expiring, usesAllowed: null, expiryTs: 50, createdTs: 1 });
+    expect(await store.reserveRegistrationToken(expiring, 49)).toBe(true);
+    expect(await store.reserveRegistrationToken(expiring, 50)).toBe(false);
+    expect(await store.reserveRegistrationToken(hash(), 1)).toBe(false);
   });
 });

@@ -137,17 +137,36 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       return row === undefined ? null : refreshTokenFromRow(row);
     },
 
-    async setNextRefreshToken(id, nextTokenId) {
-      await db('refresh_tokens').where({ id }).update({ next_token_id: nextTokenId });
+    async claimRefreshToken(id, exchange) {
+      const query = db('refresh_tokens').where({ id }).whereNull('revoked_ts');
+      if (exchange.expectedNextTokenId === null) query.whereNull('next_token_id');
+      else query.where({ next_token_id: exchange.expectedNextTokenId });
+      return (await query.update({ next_token_id: exchange.nextTokenId })) > 0;
     },
 
-    async retirePredecessors(nextTokenId) {
+    async revokeRefreshTokens(ids, ts) {
+      if (ids.length === 0) return;
       await transaction(db, async (trx) => {
-        const rows: Row[] = await trx('refresh_tokens').where({ next_token_id: nextTokenId }).select('id');
+        for (const chunk of chunks(ids)) {
+          await trx('access_tokens').whereIn('refresh_token_id', chunk).delete();
+          await trx('refresh_tokens').whereIn('id', chunk).whereNull('revoked_ts').update({ revoked_ts: ts });
+        }
+      });
+    },
+
+    async retirePredecessors(nextTokenId, options) {
+      return transaction(db, async (trx) => {
+        const rows: Row[] = await trx('refresh_tokens').where({ next_token_id: nextTokenId }).whereNull('revoked_ts').select('id', 'user_id', 'device_id');
         const ids = rows.map((row) => toInteger(row.id));
-        if (ids.length === 0) return;
+        if (ids.length === 0) return [];
         await trx('access_tokens').whereIn('refresh_token_id', ids).delete();
-        await trx('refresh_tokens').whereIn('id', ids).delete();
+        await trx('refresh_tokens').whereIn('id', ids).update({ revoked_ts: options.ts });
+        const first = rows[0] as Row;
+        await trx('refresh_tokens')
+          .where({ user_id: first.user_id, device_id: first.device_id })
+          .where('revoked_ts', '<', options.forgetRevokedBefore)
+          .delete();
+        return ids;
       });
     },
 
@@ -174,7 +193,7 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
     },
 
     async deleteUiaSession(sessionId) {
-      await db('uia_sessions').where({ session_id: sessionId }).delete();
+      return (await db('uia_sessions').where({ session_id: sessionId }).delete()) > 0;
     },
 
     async deleteUiaSessionsBefore(ts) {
@@ -187,7 +206,7 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
 
     async createRegistrationToken(token) {
       const row = {
-        token: token.token,
+        token_hash: token.tokenHash,
         uses_allowed: token.usesAllowed,
         expiry_ts: token.expiryTs,
         created_ts: token.createdTs,
@@ -197,14 +216,23 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       return insertUnlessExists(db, 'registration_tokens', row);
     },
 
-    async getRegistrationToken(token) {
-      const row: Row | undefined = await db('registration_tokens').where({ token }).first();
+    async getRegistrationToken(tokenHash) {
+      const row: Row | undefined = await db('registration_tokens').where({ token_hash: tokenHash }).first();
       return row === undefined ? null : registrationTokenFromRow(row);
     },
 
-    async adjustRegistrationToken(token, change) {
+    async reserveRegistrationToken(tokenHash, now) {
+      const updated = await db('registration_tokens')
+        .where({ token_hash: tokenHash })
+        .where((q) => q.whereNull('expiry_ts').orWhere('expiry_ts', '>', now))
+        .where((q) => q.whereNull('uses_allowed').orWhereRaw('pending + completed < uses_allowed'))
+        .update({ pending: db.raw('pending + 1') });
+      return updated > 0;
+    },
+
+    async adjustRegistrationToken(tokenHash, change) {
       await db('registration_tokens')
-        .where({ token })
+        .where({ token_hash: tokenHash })
         .update({
           pending: db.raw('pending + ?', [change.pending ?? 0]),
           completed: db.raw('completed + ?', [change.completed ?? 0]),
@@ -271,6 +299,7 @@ function refreshTokenFromRow(row: Row): RefreshTokenRecord {
     deviceId: row.device_id as string,
     createdTs: toInteger(row.created_ts),
     nextTokenId: toIntegerOrNull(row.next_token_id),
+    revoked: row.revoked_ts != null,
   };
 }
 
@@ -287,7 +316,7 @@ function uiaSessionFromRow(row: Row): UiaSessionRecord {
 
 function registrationTokenFromRow(row: Row): RegistrationTokenRecord {
   return {
-    token: row.token as string,
+    tokenHash: row.token_hash as string,
     usesAllowed: toIntegerOrNull(row.uses_allowed),
     pending: toInteger(row.pending),
     completed: toInteger(row.completed),
