@@ -105,3 +105,100 @@ forEachDialect(
   },
   { config: { registration: { mode: 'token' } } },
 );
+
+/** A request from client address `ip` (the server trusts X-Forwarded-For in these suites). */
+async function from(server: TestHomeserver, ip: string, method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Forwarded-For': ip };
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${server.url}${path}`, { method, headers, body: JSON.stringify(options.body ?? {}) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function passwordAuth(localpart: string, password: string): Record<string, unknown> {
+  return { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password };
+}
+
+forEachDialect(
+  'hardening: password guessing',
+  (server) => {
+    it('40 parallel wrong-password UIA attempts mostly get 429 while another user logs in promptly', async () => {
+      const attacker = uniqueLocalpart('guesser');
+      const attackerUser = await registerUser(server(), attacker);
+      const victim = uniqueLocalpart('victim');
+      const victimUser = await registerUser(server(), victim);
+
+      const guesses = Array.from({ length: 40 }, (_, index) =>
+        from(server(), '10.1.0.1', 'POST', `${V3}/account/password`, {
+          token: attackerUser.accessToken,
+          body: { new_password: 'new-password', auth: passwordAuth(attacker, `wrong-${index}`) },
+        }),
+      );
+      // Another user, from another address, logs in during the attack.
+      const started = performance.now();
+      const login = await from(server(), '10.1.0.2', 'POST', `${V3}/login`, { body: passwordAuth(victim, victimUser.password) });
+      const latencyMs = performance.now() - started;
+      const results = await Promise.all(guesses);
+
+      expect(login.status).toBe(200);
+      expect(latencyMs).toBeLessThan(3_000);
+      const limited = results.filter((result) => result.status === 429);
+      expect(limited.length).toBeGreaterThanOrEqual(30);
+      for (const result of limited) {
+        expect(result.body.errcode).toBe('M_LIMIT_EXCEEDED');
+        expect(result.body.retry_after_ms).toBeGreaterThan(0);
+      }
+      // The others were checked and refused as a failed UIA stage; none changed the password.
+      for (const result of results.filter((r) => r.status !== 429)) {
+        expect(result.status).toBe(401);
+        expect(result.body.errcode).toBe('M_FORBIDDEN');
+      }
+      const old = await from(server(), '10.1.0.3', 'POST', `${V3}/login`, { body: passwordAuth(attacker, attackerUser.password) });
+      expect(old.status).toBe(429); // the account is still cooling down: even the right password waits
+    });
+
+    it('counts wrong /login passwords per account across addresses', async () => {
+      const localpart = uniqueLocalpart('target');
+      await registerUser(server(), localpart);
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        statuses.push((await from(server(), `10.2.0.${i + 1}`, 'POST', `${V3}/login`, { body: passwordAuth(localpart, 'wrong') })).status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([403, 403, 403, 403, 403]);
+      expect(statuses.slice(5)).toEqual([429, 429]);
+    });
+
+    it('counts wrong UIA passwords per address across accounts', async () => {
+      const users = await Promise.all([0, 1, 2].map(() => registerUser(server(), uniqueLocalpart('shared'))));
+      const statuses: number[] = [];
+      for (const user of users) {
+        for (let i = 0; i < 2; i++) {
+          const localpart = user.userId.slice(1, user.userId.indexOf(':'));
+          const response = await from(server(), '10.3.0.1', 'DELETE', `${V3}/devices/NOSUCHDEVICE`, {
+            token: user.accessToken,
+            body: { auth: passwordAuth(localpart, 'wrong') },
+          });
+          statuses.push(response.status);
+        }
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    });
+
+    it('right passwords are given back: a user re-authenticating often is not limited', async () => {
+      const localpart = uniqueLocalpart('honest');
+      const user = await registerUser(server(), localpart);
+      for (let i = 0; i < 7; i++) {
+        const response = await from(server(), '10.4.0.1', 'DELETE', `${V3}/devices/NOSUCHDEVICE`, {
+          token: user.accessToken,
+          body: { auth: passwordAuth(localpart, user.password) },
+        });
+        expect(response.status).toBe(200);
+      }
+    });
+  },
+  {
+    config: {
+      http: { trust_proxy: true },
+      rate_limits: { enabled: true, register: { per_second: 100, burst_count: 1_000 } },
+    },
+  },
+);

@@ -21,7 +21,7 @@ import { createServerKeys } from './services/federation/index.js';
 import { closeServices, createServices } from './services/registry.js';
 import { createRegistrationToken as createTokenIn, type NewRegistrationToken, type RegistrationTokenInfo } from './services/accounts/index.js';
 import { createAuthenticators } from './http/middleware/auth.js';
-import { attachRateLimiter, createRateLimiter } from './http/middleware/rate-limit.js';
+import { attachRateLimiter, attemptLimiterFrom, createRateLimiter } from './http/middleware/rate-limit.js';
 import { clientRoutes } from './http/routes.js';
 import type { Notifier } from './pubsub/index.js';
 import { createMemoryNotifier } from './pubsub/memory.js';
@@ -91,22 +91,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
     if (ownsDatabase) await database.close();
     throw error;
   }
-  const services = createServices({
-    config,
-    storage,
-    notifier,
-    clock,
-    logger,
-    serverName: config.server_name,
-    signingKey,
-  });
-
   const rateLimiter = createRateLimiter({
     limits: config.rate_limits,
     redisUrl: config.redis.url,
     serverName: config.server_name,
     logger: logger.child({ component: 'rate-limit' }),
   });
+  const services = createServices(
+    { config, storage, notifier, clock, logger, serverName: config.server_name, signingKey },
+    // Password checks (/login and UIA) share the login limit, per account and per address.
+    { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
+  );
   attachRateLimiter(services, rateLimiter);
 
   let shuttingDown = false;

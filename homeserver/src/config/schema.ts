@@ -246,6 +246,11 @@ export const configSchema = z.strictObject({
               '/login or /register). Tokens issued without a refresh token never expire.',
           },
         ),
+        password_hash_concurrency: field(z.int({ error: 'expected a positive integer' }).positive('expected a positive integer').default(2), {
+          description:
+            'How many password hashes (scrypt, 32 MiB each) run at once; further logins and password checks wait their ' +
+            'turn in arrival order, so a flood of guesses cannot starve other users\' logins.',
+        }),
       }, MAPPING)
       .prefault({}),
     { description: 'Login sessions and access tokens.' },

@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from '@parley/federation';
 import type { CoreDeps } from './deps.js';
-import { createAccountsService, type AccountsService } from './accounts/index.js';
+import { createAccountsService, type AccountsService, type AttemptLimiter } from './accounts/index.js';
 import { createPresenceService, PRESENCE_PRIVACY_TYPE, type PresenceService } from './presence/index.js';
 import { createProfileService, type ProfileService } from './profile/index.js';
 import { createPushService, type PushService } from './push/index.js';
@@ -34,8 +34,14 @@ export interface Services {
   keyBackup: KeyBackupService;
 }
 
-export function createServices(deps: CoreDeps): Services {
-  const accounts = createAccountsService(deps);
+/** Adapters the composition root hands to domains (each domain's narrow port onto them). */
+export interface ServicePorts {
+  /** Limits password guesses in accounts (main.ts builds it from the rate limiter). */
+  attemptLimiter?: AttemptLimiter;
+}
+
+export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Services {
+  const accounts = createAccountsService(deps, { attemptLimiter: ports.attemptLimiter });
   // Rooms copies the user's profile into member events; profile is built below (called only after both exist).
   const rooms = createRoomsService(
     deps,

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { configSchema, type Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
+import type { AttemptLimiter } from '../../services/accounts/index.js';
 import type { Services } from '../../services/registry.js';
 import { MatrixError } from '../errors.js';
 import type { AnyRoute, Route, RouteAuth, RouteRequest } from '../route.js';
@@ -21,6 +22,8 @@ export type RateLimitedAction = Exclude<keyof RateLimits, 'enabled'>;
 export interface RateLimiter {
   /** Counts one request of `action` for `key`; throws 429 `M_LIMIT_EXCEEDED` when over the limit. */
   consume(action: RateLimitedAction, key: string): Promise<void>;
+  /** Gives back one request of `action` counted for `key`. */
+  reward(action: RateLimitedAction, key: string): Promise<void>;
   /** Closes the Redis connection, if any. */
   close(): Promise<void>;
 }
@@ -65,9 +68,21 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: Math.max(1, Math.ceil(rejection.msBeforeNext)) });
       }
     },
+    async reward(action, key) {
+      if (!limits.enabled) return;
+      await limiterFor(action).reward(key);
+    },
     async close() {
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
+  };
+}
+
+/** The accounts domain's port onto the limiter: password attempts counted against `action`. */
+export function attemptLimiterFrom(limiter: RateLimiter, action: RateLimitedAction): AttemptLimiter {
+  return {
+    take: (key) => limiter.consume(action, key),
+    refund: (key) => limiter.reward(action, key),
   };
 }
 

@@ -6,17 +6,22 @@ import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { Storage } from '../../storage/index.js';
 import type { DeviceChange, Listener } from './types.js';
+import type { PasswordChecker, PasswordHasher } from './password-check.js';
 import type { TokenCache } from './token-cache.js';
 import type { Uia } from './uia.js';
 
 export interface AccountsContext {
   storage: Storage;
   clock: Clock;
-  config: Pick<Config, 'registration' | 'sessions'>;
+  config: Pick<Config, 'registration' | 'sessions' | 'limits'>;
   logger: Logger;
   serverName: string;
   uia: Uia;
   hooks: AccountHooks;
+  /** scrypt behind the FIFO gate: every password hash goes through here. */
+  passwords: PasswordHasher;
+  /** Rate-limited password checks for /login and UIA. */
+  passwordChecks: PasswordChecker;
   /** Recently authenticated tokens: call `tokens.forgetUser` after revoking any token (see token-cache.ts). */
   tokens: TokenCache;
 }

@@ -7,7 +7,9 @@ export { createAccountsService } from './service.js';
 export { UiaChallenge } from './uia.js';
 export { createRegistrationToken, type NewRegistrationToken } from './registration-tokens.js';
 export type {
+  AccountsPorts,
   AccountsService,
+  AttemptLimiter,
   DeviceChange,
   DeviceInfo,
   Listener,

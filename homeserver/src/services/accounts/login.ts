@@ -6,9 +6,8 @@
 import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { AccountsContext } from './context.js';
-import { hashPassword } from './secrets.js';
 import type { Sessions } from './sessions.js';
-import { PASSWORD, passwordMatches, passwordStage, qualifyUserId } from './stages.js';
+import { PASSWORD, passwordStage, qualifyUserId } from './stages.js';
 import { MAX_PASSWORD_LENGTH } from './register.js';
 import type { LoginRequest, LoginSession, Requester, RequestOrigin } from './types.js';
 
@@ -29,7 +28,7 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       userId: requester.userId,
       auth,
       flows: [[PASSWORD]],
-      stages: { [PASSWORD]: passwordStage(context, requester.userId) },
+      stages: { [PASSWORD]: passwordStage(context, requester) },
     });
     await context.uia.finish(result.sessionId);
   }
@@ -49,7 +48,7 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       if (request.password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'password is required');
       const user = await storage.accounts.getUser(userId);
       if (user?.deactivatedTs != null) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
-      if (!(await passwordMatches(storage.accounts, userId, request.password))) {
+      if (!(await context.passwordChecks.check({ userId, password: request.password, ip: origin.ip }))) {
         throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
       }
       return sessions.issue({
@@ -65,7 +64,7 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       if (options.newPassword.length > MAX_PASSWORD_LENGTH) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
       if (options.newPassword === '') throw new MatrixError(400, 'M_WEAK_PASSWORD', 'The password must not be empty');
       await requirePassword(requester, options.auth, 'POST /account/password');
-      await storage.accounts.setPasswordHash(requester.userId, await hashPassword(options.newPassword));
+      await storage.accounts.setPasswordHash(requester.userId, await context.passwords.hash(options.newPassword));
       if (!options.logoutDevices) return;
       const others = (await storage.accounts.listDevices(requester.userId))
         .map((device) => device.deviceId)

@@ -7,7 +7,7 @@ import { isCompliantUserLocalpart } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { UiaSessionRecord } from '../../storage/index.js';
 import { userIdFor, type AccountsContext } from './context.js';
-import { hashPassword, hashToken } from './secrets.js';
+import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
@@ -82,7 +82,7 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
       const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
       const uia = await context.uia.authenticate({ operation: 'POST /register', userId: null, auth: request.auth, flows: flows(), stages });
 
-      const passwordHash = request.password === undefined ? null : await hashPassword(request.password);
+      const passwordHash = request.password === undefined ? null : await context.passwords.hash(request.password);
       // Claimed before the account is created: two requests completing one session cannot both register.
       await context.uia.finish(uia.sessionId);
       let userId: string;

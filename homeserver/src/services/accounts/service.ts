@@ -10,13 +10,17 @@ import { createRegistration } from './register.js';
 import { createRegistrationToken } from './registration-tokens.js';
 import { createSessions } from './sessions.js';
 import { PASSWORD } from './stages.js';
-import type { AccountsService, DeviceChange } from './types.js';
+import { createPasswordChecker, createPasswordHasher, UNLIMITED_ATTEMPTS } from './password-check.js';
+import type { AccountsPorts, AccountsService, DeviceChange } from './types.js';
 import { createTokenCache } from './token-cache.js';
 import { createUia } from './uia.js';
 
-export function createAccountsService(deps: CoreDeps): AccountsService {
+export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {}): AccountsService {
   const logger = deps.logger.child({ component: 'accounts' });
+  const passwords = createPasswordHasher(deps.config.sessions.password_hash_concurrency);
   const context: AccountsContext = {
+    passwords,
+    passwordChecks: createPasswordChecker(deps.storage.accounts, passwords, ports.attemptLimiter ?? UNLIMITED_ATTEMPTS),
     storage: deps.storage,
     clock: deps.clock,
     config: deps.config,
@@ -32,8 +36,8 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
   };
   const sessions = createSessions(context);
   const registration = createRegistration(context, sessions);
-  const passwords = createPasswordAccounts(context, sessions);
-  const devices = createDevices(context, passwords);
+  const passwordAccounts = createPasswordAccounts(context, sessions);
+  const devices = createDevices(context, passwordAccounts);
   const store = deps.storage.accounts;
 
   return {
@@ -45,17 +49,17 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     createRegistrationToken: (options) => createRegistrationToken(store, deps.clock, options),
 
     loginFlows: () => [{ type: PASSWORD }],
-    login: passwords.login,
+    login: passwordAccounts.login,
     refresh: sessions.refresh,
     logout: devices.logout,
     logoutAll: devices.logoutAll,
-    changePassword: passwords.changePassword,
-    deactivate: passwords.deactivate,
+    changePassword: passwordAccounts.changePassword,
+    deactivate: passwordAccounts.deactivate,
     listDevices: devices.list,
     getDevice: devices.get,
     updateDevice: devices.update,
     deleteDevices: devices.delete,
-    requireUserInteractiveAuth: passwords.requirePassword,
+    requireUserInteractiveAuth: passwordAccounts.requirePassword,
 
     capabilities() {
       return {

@@ -149,7 +149,7 @@ export function createSessions(context: AccountsContext): Sessions {
         const epoch = context.tokens.epoch();
         context.tokens.put({ ...token, used: true }, clock.now(), epoch);
       }
-      const requester: Requester = { userId: token.userId, deviceId: token.deviceId, accessTokenId: token.id, isGuest: token.isGuest };
+      const requester: Requester = { userId: token.userId, deviceId: token.deviceId, accessTokenId: token.id, isGuest: token.isGuest, ip: origin.ip };
       await recordSighting(requester, token.id, origin);
       return requester;
     },

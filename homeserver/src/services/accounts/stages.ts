@@ -4,9 +4,10 @@
  */
 import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
-import type { AccountStore, RegistrationTokenRecord } from '../../storage/index.js';
+import type { RegistrationTokenRecord } from '../../storage/index.js';
 import type { AccountsContext } from './context.js';
-import { decoyPasswordHash, hashToken, verifyPassword } from './secrets.js';
+import { hashToken } from './secrets.js';
+import type { Requester } from './types.js';
 import type { StageCheck } from './uia.js';
 
 export const DUMMY = 'm.login.dummy';
@@ -47,24 +48,16 @@ export function registrationTokenStage(context: AccountsContext): StageCheck {
  * https://spec.matrix.org/v1.19/client-server-api/#password-based: the identifier must name the user the session
  * is for.
  */
-export function passwordStage(context: AccountsContext, userId: string): StageCheck {
+export function passwordStage(context: AccountsContext, requester: Requester): StageCheck {
   return async ({ auth }) => {
     const claimed = identifiedUser(context, auth);
     const password = auth.password;
     if (typeof password !== 'string') throw new MatrixError(401, 'M_INVALID_PARAM', 'auth.password must be a string');
-    if (claimed !== userId) throw new MatrixError(401, 'M_FORBIDDEN', 'The identifier does not match the logged-in user');
-    if (!(await passwordMatches(context.storage.accounts, userId, password))) {
-      throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password');
-    }
+    if (claimed !== requester.userId) throw new MatrixError(401, 'M_FORBIDDEN', 'The identifier does not match the logged-in user');
+    // Rate limited per account and address: a 429 passes through UIA as is (see uia.ts).
+    const attempt = { userId: requester.userId, password, ip: requester.ip ?? null };
+    if (!(await context.passwordChecks.check(attempt))) throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password');
   };
-}
-
-/** Checks a password, spending the same time when the user or password hash does not exist. */
-export async function passwordMatches(store: AccountStore, userId: string, password: string): Promise<boolean> {
-  const user = await store.getUser(userId);
-  const hash = user?.passwordHash ?? (await decoyPasswordHash());
-  const matches = await verifyPassword(password, hash);
-  return matches && user?.passwordHash != null;
 }
 
 /**

@@ -15,6 +15,25 @@ export interface Requester {
   /** The stored ID of the access token used (not the token itself). */
   accessTokenId: number | string;
   isGuest: boolean;
+  /** The client's address, set by `authenticate`: password checks in UIA are rate limited per address too. */
+  ip?: string | null;
+}
+
+/**
+ * The accounts domain's view of the rate limiter, for password checks (built in main.ts from the `login` limit).
+ * https://spec.matrix.org/v1.19/client-server-api/#rate-limiting
+ */
+export interface AttemptLimiter {
+  /** Counts one attempt for `key`; throws 429 `M_LIMIT_EXCEEDED` with `retry_after_ms` when over the limit. */
+  take(key: string): Promise<void>;
+  /** Gives back an attempt taken for `key` (the password was right). */
+  refund(key: string): Promise<void>;
+}
+
+/** What the composition root hands the accounts domain besides the core dependencies. */
+export interface AccountsPorts {
+  /** Limits password guesses; unlimited when omitted. */
+  attemptLimiter?: AttemptLimiter;
 }
 
 /** Where a request came from, recorded as a device's "last seen". */

@@ -119,7 +119,8 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
       try {
         data = await check({ session, auth: request.auth });
       } catch (error) {
-        if (error instanceof MatrixError && !(error instanceof UiaChallenge)) {
+        // A rate limit (429) is an answer of its own, not a failed stage: the client must wait, not retry at once.
+        if (error instanceof MatrixError && !(error instanceof UiaChallenge) && error.status !== 429) {
           throw challenge({ errcode: error.errcode, error: error.message });
         }
         throw error;
