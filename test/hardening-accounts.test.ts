@@ -76,6 +76,36 @@ forEachDialect('hardening: refresh tokens', (server) => {
   });
 });
 
+forEachDialect('hardening: device display names', (server) => {
+  it('refuses device names over 100 characters on PUT /devices, /login and /register with 400 M_TOO_LARGE', async () => {
+    const localpart = uniqueLocalpart('named');
+    const user = await registerUser(server(), localpart);
+    const long = 'x'.repeat(101);
+    const rename = (name: string) => api(server(), 'PUT', `${V3}/devices/${user.deviceId}`, { token: user.accessToken, body: { display_name: name } });
+    const refused = await rename(long);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errcode).toBe('M_TOO_LARGE');
+    // 100 characters are fine, counted as characters (an emoji is one), not UTF-16 units or bytes.
+    expect((await rename('😀'.repeat(100))).status).toBe(200);
+    const device = await api(server(), 'GET', `${V3}/devices/${user.deviceId}`, { token: user.accessToken });
+    expect(device.body.display_name).toBe('😀'.repeat(100));
+
+    const login = await api(server(), 'POST', `${V3}/login`, {
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: user.password, initial_device_display_name: long },
+    });
+    expect(login.status).toBe(400);
+    expect(login.body.errcode).toBe('M_TOO_LARGE');
+    const devices = await api(server(), 'GET', `${V3}/devices`, { token: user.accessToken });
+    expect(devices.body.devices).toHaveLength(1);
+
+    const register = await api(server(), 'POST', `${V3}/register`, {
+      body: { username: uniqueLocalpart('named'), password: 'pw-123456', initial_device_display_name: long, auth: { type: 'm.login.dummy' } },
+    });
+    expect(register.status).toBe(400);
+    expect(register.body.errcode).toBe('M_TOO_LARGE');
+  });
+});
+
 forEachDialect(
   'hardening: registration tokens',
   (server) => {

@@ -6,6 +6,7 @@ import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { DeviceRecord } from '../../storage/index.js';
 import type { AccountsContext } from './context.js';
+import { checkDeviceDisplayName } from './device-names.js';
 import type { PasswordAccounts } from './login.js';
 import type { DeviceInfo, Requester } from './types.js';
 
@@ -42,6 +43,7 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
       const device = await storage.accounts.getDevice(userId, deviceId);
       if (!device) throw new MatrixError(404, 'M_NOT_FOUND', 'No device with this ID');
       if (displayName === undefined || displayName === device.displayName) return;
+      checkDeviceDisplayName(context, displayName);
       await storage.accounts.setDeviceDisplayName(userId, deviceId, displayName);
       await context.hooks.deviceChanged.emit({ userId, deviceId, kind: 'updated' });
     },

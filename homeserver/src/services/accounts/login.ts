@@ -6,6 +6,7 @@
 import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { AccountsContext } from './context.js';
+import { checkDeviceDisplayName } from './device-names.js';
 import type { Sessions } from './sessions.js';
 import { PASSWORD, passwordStage, qualifyUserId } from './stages.js';
 import { MAX_PASSWORD_LENGTH } from './register.js';
@@ -46,6 +47,7 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       if (request.identifier === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'identifier is required');
       const userId = loginUserId(context, request.identifier);
       if (request.password === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', 'password is required');
+      checkDeviceDisplayName(context, request.initialDeviceDisplayName);
       const user = await storage.accounts.getUser(userId);
       if (user?.deactivatedTs != null) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
       if (!(await context.passwordChecks.check({ userId, password: request.password, ip: origin.ip }))) {

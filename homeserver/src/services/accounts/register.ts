@@ -7,6 +7,7 @@ import { isCompliantUserLocalpart } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { UiaSessionRecord } from '../../storage/index.js';
 import { userIdFor, type AccountsContext } from './context.js';
+import { checkDeviceDisplayName } from './device-names.js';
 import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
@@ -74,6 +75,7 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
       ensureOpen();
       const requestedUserId = request.username === undefined ? undefined : userIdForUsername(request.username);
       if (requestedUserId) await ensureAvailable(requestedUserId);
+      checkDeviceDisplayName(context, request.initialDeviceDisplayName);
       if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
         throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
       }
