@@ -91,7 +91,7 @@ function rateLimitsSchema() {
       enabled: field(z.boolean({ error: 'expected true or false' }).default(true), {
         description: 'Set to false to turn every rate limit off (for tests and benchmarks).',
       }),
-      login: rateLimitAction(0.2, 5, 'POST /login attempts, per IP.'),
+      login: rateLimitAction(0.2, 5, 'POST /login attempts per IP; also wrong passwords (on /login and in user-interactive auth) per account and per IP.'),
       register: rateLimitAction(0.1, 5, 'POST /register requests, per IP.'),
       message: rateLimitAction(5, 30, 'Messages and other room events sent, per user.'),
       create_room: rateLimitAction(0.1, 10, 'POST /createRoom (and room upgrades), per user.'),
