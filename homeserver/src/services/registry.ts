@@ -109,6 +109,7 @@ export function createServices(deps: CoreDeps): Services {
     joinedRoomIds: async (userId) => (await rooms.getRoomsForUser(userId)).filter((m) => m.membership === 'join').map((m) => m.roomId),
     joinedMembers: (roomId) => rooms.getJoinedUserIds(roomId),
     listDevices: (userId) => accounts.listDevices(userId),
+    listDevicesOfUsers: (userIds) => accounts.listDevicesOfUsers(userIds),
     requireUserInteractiveAuth: (requester, auth, operation) => accounts.requireUserInteractiveAuth(requester, auth, operation),
   });
   accounts.onDeviceChanged((change) => e2ee.deviceChanged(change));

@@ -52,6 +52,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     changePassword: passwords.changePassword,
     deactivate: passwords.deactivate,
     listDevices: devices.list,
+    listDevicesOfUsers: devices.listOfUsers,
     getDevice: devices.get,
     updateDevice: devices.update,
     deleteDevices: devices.delete,
