@@ -98,7 +98,7 @@ export function createServices(deps: CoreDeps): Services {
   accounts.onRegistered(({ userId }) => profile.initProfile(userId, { displayname: userId.slice(1, userId.indexOf(':')) }));
   // To-device: `*` expands to the recipient's devices now; a deleted device's queue goes with it.
   const toDevice = createToDeviceService(deps, {
-    getDeviceIds: async (userId) => (await accounts.listDevices(userId)).map((device) => device.deviceId),
+    listDeviceIds: (userIds) => accounts.listDevicesOfUsers(userIds),
   });
   accounts.onDeviceChanged(async ({ userId, deviceId, kind }) => {
     if (kind === 'deleted') await toDevice.deviceDeleted(userId, deviceId);
