@@ -58,8 +58,8 @@ function entryCount(value: unknown): number {
 
 /**
  * 400 M_INVALID_PARAM when one upload carries more than `limits.one_time_keys_per_upload` one-time and fallback keys
- * together, checked before any signature is verified. Clients upload far fewer: matrix-sdk-crypto (Element) tops the
- * server up to half of vodozemac's 50 public one-time keys, plus one fallback key.
+ * together, checked before any signature is verified. Clients upload far fewer: matrix-sdk-crypto (Element) keeps at most
+ * vodozemac's 50 public one-time keys on the server, plus one fallback key.
  */
 function requireUploadWithinLimit(ctx: E2eeContext, request: UploadKeysRequest): void {
   const max = ctx.deps.config.limits.one_time_keys_per_upload;
