@@ -104,7 +104,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   accounts.onRegistered(({ userId }) => profile.initProfile(userId, { displayname: userId.slice(1, userId.indexOf(':')) }));
   // To-device: `*` expands to the recipient's devices now; a deleted device's queue goes with it.
   const toDevice = createToDeviceService(deps, {
-    getDeviceIds: async (userId) => (await accounts.listDevices(userId)).map((device) => device.deviceId),
+    listDeviceIds: (userIds) => accounts.listDevicesOfUsers(userIds),
   });
   accounts.onDeviceChanged(async ({ userId, deviceId, kind }) => {
     if (kind === 'deleted') await toDevice.deviceDeleted(userId, deviceId);
@@ -115,6 +115,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     joinedRoomIds: async (userId) => (await rooms.getRoomsForUser(userId)).filter((m) => m.membership === 'join').map((m) => m.roomId),
     joinedMembers: (roomId) => rooms.getJoinedUserIds(roomId),
     listDevices: (userId) => accounts.listDevices(userId),
+    listDevicesOfUsers: (userIds) => accounts.listDevicesOfUsers(userIds),
     requireUserInteractiveAuth: (requester, auth, operation) => accounts.requireUserInteractiveAuth(requester, auth, operation),
   });
   accounts.onDeviceChanged((change) => e2ee.deviceChanged(change));

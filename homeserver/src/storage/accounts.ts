@@ -127,6 +127,8 @@ export interface AccountStore {
   getDevice(userId: string, deviceId: string): Promise<DeviceRecord | null>;
   /** The user's devices ordered by device ID. */
   listDevices(userId: string): Promise<DeviceRecord[]>;
+  /** The devices of every user in `userIds` (any number: the store batches), ordered by user and device ID. */
+  listDevicesOfUsers(userIds: readonly string[]): Promise<DeviceRecord[]>;
   /** Sets the display name; false when the device does not exist. */
   setDeviceDisplayName(userId: string, deviceId: string, displayName: string | null): Promise<boolean>;
   recordDeviceSighting(userId: string, deviceId: string, sighting: DeviceSighting): Promise<void>;

@@ -20,6 +20,18 @@ export interface OneTimeKeyRecord {
   key: JsonObject;
 }
 
+/** One key wanted by POST /keys/claim: a key of `algorithm` of the device. */
+export interface KeyClaim {
+  userId: string;
+  deviceId: string;
+  algorithm: string;
+}
+
+/** A claimed key and the claim it answers. */
+export interface ClaimedKey extends KeyClaim {
+  key: OneTimeKeyRecord;
+}
+
 export type CrossSigningKeyType = 'master' | 'self_signing' | 'user_signing';
 
 export interface CrossSigningKeyRecord {
@@ -65,15 +77,15 @@ export interface E2eeStore {
   /** Unclaimed one-time keys per algorithm (algorithms with none are absent). */
   countOneTimeKeys(userId: string, deviceId: string): Promise<Record<string, number>>;
   /**
-   * Removes and returns the oldest one-time key of `algorithm`, or null when none is left. Safe against concurrent
-   * claims (each key is handed out at most once, also across processes).
+   * Claims one key for each of `claims` (callers pass at most a few hundred at a time): the oldest one-time key of
+   * the algorithm, removed as it is handed out, else the device's fallback key of the algorithm, marked used and
+   * kept. Claims with neither are absent from the result. A few statements per call, whatever its size. Safe against
+   * concurrent claims (each one-time key is handed out at most once, also across processes).
    */
-  claimOneTimeKey(userId: string, deviceId: string, algorithm: string): Promise<OneTimeKeyRecord | null>;
+  claimKeys(claims: readonly KeyClaim[]): Promise<ClaimedKey[]>;
 
   /** Replaces the device's fallback key of the key's algorithm, as unused. */
   setFallbackKey(userId: string, deviceId: string, key: OneTimeKeyRecord): Promise<void>;
-  /** The fallback key of `algorithm`, marked used; null when there is none. */
-  claimFallbackKey(userId: string, deviceId: string, algorithm: string): Promise<OneTimeKeyRecord | null>;
   /** Algorithms whose fallback key has not been claimed yet, sorted. */
   getUnusedFallbackKeyTypes(userId: string, deviceId: string): Promise<string[]>;
 

@@ -23,6 +23,12 @@ export interface ToDeviceMessageRecord {
   streamId: number;
 }
 
+/** One device of a local user. */
+export interface ToDeviceRecipient {
+  userId: string;
+  deviceId: string;
+}
+
 /** A window of one device's queue. */
 export interface ToDeviceQuery {
   /** Exclusive lower bound. */
@@ -41,8 +47,17 @@ export interface ToDeviceStore {
   claimToDeviceTxn(record: { userId: string; scope: string; txnId: string; createdTs: number }): Promise<boolean>;
   /** Forgets the transaction IDs of one scope of `userId` (its device was deleted). */
   deleteToDeviceTxns(userId: string, scope: string): Promise<void>;
-  /** Queues messages; one already queued for the same device and position is left as it is. */
+  /**
+   * Queues messages (and counts them in their devices' queue sizes); one already queued for the same device and
+   * position is left as it is. Run it in a transaction.
+   */
   enqueueToDeviceMessages(messages: readonly ToDeviceMessageRecord[]): Promise<void>;
+  /**
+   * Drops the oldest messages of each of `devices` whose queue holds more than `keep`, down to `keep`. Returns the
+   * devices trimmed and how many each lost. Costs one query per few hundred devices when none is over. Run it in
+   * the transaction that queued.
+   */
+  trimToDeviceQueues(devices: readonly ToDeviceRecipient[], keep: number): Promise<(ToDeviceRecipient & { dropped: number })[]>;
   /** The device's messages with `after < streamId <= upTo`, oldest first, at most `limit`. */
   getToDeviceMessages(userId: string, deviceId: string, query: ToDeviceQuery): Promise<ToDeviceMessageRecord[]>;
   /** Deletes the device's messages with `streamId <= upTo` (delivered and acknowledged). Returns how many. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
 import { parseSyncToken } from '../../services/sync/index.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { authDict } from './account.js';
 
@@ -47,15 +48,16 @@ export function keysRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/keys/upload
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysupload
+     * Counted against the `key_upload` rate limit, like the two uploads below (429 M_LIMIT_EXCEEDED beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'key_upload', defineRoute({
       method: 'POST',
       path: `${CLIENT_V3}/keys/upload`,
       auth: 'user',
       schema: uploadBody,
       handler: ({ auth, body }) =>
         e2ee.uploadKeys(auth, { device_keys: body.device_keys, one_time_keys: body.one_time_keys, fallback_keys: body.fallback_keys }),
-    }),
+    })),
 
     /**
      * POST /_matrix/client/v3/keys/query
@@ -101,7 +103,7 @@ export function keysRoutes(services: Services): AnyRoute[] {
      * POST /_matrix/client/v3/keys/device_signing/upload
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysdevice_signingupload
      */
-    defineRoute({
+    rateLimited(services, 'key_upload', defineRoute({
       method: 'POST',
       path: `${CLIENT_V3}/keys/device_signing/upload`,
       auth: 'user',
@@ -115,18 +117,18 @@ export function keysRoutes(services: Services): AnyRoute[] {
         });
         return {};
       },
-    }),
+    })),
 
     /**
      * POST /_matrix/client/v3/keys/signatures/upload
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keyssignaturesupload
      */
-    defineRoute({
+    rateLimited(services, 'key_upload', defineRoute({
       method: 'POST',
       path: `${CLIENT_V3}/keys/signatures/upload`,
       auth: 'user',
       schema: signaturesBody,
       handler: ({ auth, body }) => e2ee.uploadSignatures(auth, requireUserIds(body)),
-    }),
+    })),
   ];
 }

@@ -12,6 +12,7 @@ import type { DeviceInfo, Requester } from './types.js';
 
 export interface Devices {
   list(userId: string): Promise<DeviceInfo[]>;
+  listOfUsers(userIds: readonly string[]): Promise<DeviceInfo[]>;
   get(userId: string, deviceId: string): Promise<DeviceInfo>;
   update(userId: string, deviceId: string, displayName: string | undefined): Promise<void>;
   delete(requester: Requester, deviceIds: readonly string[], auth: JsonObject | undefined, operation: string): Promise<void>;
@@ -31,6 +32,10 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
   return {
     async list(userId) {
       return (await storage.accounts.listDevices(userId)).map(deviceInfo);
+    },
+
+    async listOfUsers(userIds) {
+      return (await storage.accounts.listDevicesOfUsers(userIds)).map(deviceInfo);
     },
 
     async get(userId, deviceId) {

@@ -56,6 +56,7 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
     changePassword: passwordAccounts.changePassword,
     deactivate: passwordAccounts.deactivate,
     listDevices: devices.list,
+    listDevicesOfUsers: devices.listOfUsers,
     getDevice: devices.get,
     updateDevice: devices.update,
     deleteDevices: devices.delete,

@@ -143,6 +143,8 @@ export interface AccountsService {
   deactivate(requester: Requester, options: { auth?: JsonObject }): Promise<void>;
 
   listDevices(userId: string): Promise<DeviceInfo[]>;
+  /** The devices of many users at once (batched queries), ordered by user and device ID. */
+  listDevicesOfUsers(userIds: readonly string[]): Promise<DeviceInfo[]>;
   /** 404 `M_NOT_FOUND` when the user has no such device. */
   getDevice(userId: string, deviceId: string): Promise<DeviceInfo>;
   /** Sets a device's display name (unchanged when undefined); 404 `M_NOT_FOUND` when unknown. */

@@ -14,7 +14,8 @@ import type { DeviceChange, Requester } from '../accounts/index.js';
 import type { CoreDeps } from '../deps.js';
 import { uploadCrossSigningKeys, uploadSignatures } from './cross-signing.js';
 import { createDeviceLists } from './device-lists.js';
-import { claimKeys, queryKeys } from './query.js';
+import { claimKeys } from './claim.js';
+import { queryKeys } from './query.js';
 import type {
   ClaimKeysResult,
   CrossSigningUploadRequest,

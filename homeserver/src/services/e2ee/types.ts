@@ -17,6 +17,8 @@ export interface E2eeCallbacks {
   joinedMembers(roomId: string): Promise<string[]>;
   /** The user's existing devices and their display names. */
   listDevices(userId: string): Promise<{ deviceId: string; displayName: string | null }[]>;
+  /** The existing devices of many users (batched), with their display names. */
+  listDevicesOfUsers(userIds: readonly string[]): Promise<{ userId: string; deviceId: string; displayName: string | null }[]>;
   /** User-interactive auth (accounts' `requireUserInteractiveAuth`). */
   requireUserInteractiveAuth(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * written in one transaction, so a refused upload stores nothing.
  * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3keysupload
  */
+import { isJsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { Requester } from '../accounts/index.js';
 import { decodeEd25519Key, sameJson, sameKeyContent, validateDeviceKeys, validateOneTimeKeys, type UploadedKey } from './keys-json.js';
@@ -12,6 +13,7 @@ export async function uploadKeys(ctx: E2eeContext, requester: Requester, request
   const { storage, clock } = ctx.deps;
   const { userId } = requester;
   const deviceId = requireDevice(requester);
+  requireUploadWithinLimit(ctx, request);
 
   const existing = await storage.e2ee.getDeviceKeys(userId, deviceId);
   let newDeviceKeys: Awaited<ReturnType<typeof validateDeviceKeys>>['stored'] | null = null;
@@ -39,11 +41,44 @@ export async function uploadKeys(ctx: E2eeContext, requester: Requester, request
 
   await storage.transaction(async (tx) => {
     if (newDeviceKeys) await tx.e2ee.setDeviceKeys(userId, deviceId, newDeviceKeys, clock.now());
-    if (freshOneTimeKeys.length > 0) await tx.e2ee.addOneTimeKeys(userId, deviceId, freshOneTimeKeys, clock.now());
+    if (freshOneTimeKeys.length > 0) {
+      requireDeviceKeyQuota(ctx, { stored: await tx.e2ee.countOneTimeKeys(userId, deviceId), adding: freshOneTimeKeys.length });
+      await tx.e2ee.addOneTimeKeys(userId, deviceId, freshOneTimeKeys, clock.now());
+    }
     for (const key of fallbackKeys) await tx.e2ee.setFallbackKey(userId, deviceId, key);
   });
   if (newDeviceKeys) await ctx.deviceListChanged(userId);
   return { one_time_key_counts: await storage.e2ee.countOneTimeKeys(userId, deviceId) };
+}
+
+/** How many entries `value` holds when it is an object (the service validates the shape after this count). */
+function entryCount(value: unknown): number {
+  return isJsonObject(value) ? Object.keys(value).length : 0;
+}
+
+/**
+ * 400 M_INVALID_PARAM when one upload carries more than `limits.one_time_keys_per_upload` one-time and fallback keys
+ * together, checked before any signature is verified. Clients upload far fewer: matrix-sdk-crypto (Element) keeps at most
+ * vodozemac's 50 public one-time keys on the server, plus one fallback key.
+ */
+function requireUploadWithinLimit(ctx: E2eeContext, request: UploadKeysRequest): void {
+  const max = ctx.deps.config.limits.one_time_keys_per_upload;
+  const count = entryCount(request.one_time_keys) + entryCount(request.fallback_keys);
+  // NOTSPEC: the spec sets no bound on an upload; 400 M_INVALID_PARAM names the parameter that is too big.
+  if (count > max) throw new MatrixError(400, 'M_INVALID_PARAM', `one_time_keys and fallback_keys hold ${count} keys; at most ${max} per upload`);
+}
+
+/**
+ * 400 M_INVALID_PARAM (rolling the upload's transaction back) when the device would hold more than
+ * `limits.one_time_keys_per_device` unclaimed one-time keys of all algorithms together.
+ */
+function requireDeviceKeyQuota(ctx: E2eeContext, counts: { stored: Record<string, number>; adding: number }): void {
+  const max = ctx.deps.config.limits.one_time_keys_per_device;
+  const stored = Object.values(counts.stored).reduce((sum, n) => sum + n, 0);
+  // NOTSPEC: as above; a client keeps far fewer keys on the server (it only tops up what was claimed).
+  if (stored + counts.adding > max) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', `This device would hold ${stored + counts.adding} one-time keys; at most ${max} are kept`);
+  }
 }
 
 /**

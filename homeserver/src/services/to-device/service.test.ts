@@ -1,7 +1,7 @@
 import { generateSigningKey } from '@parley/federation';
 import { expect, it } from 'vitest';
 import { manualClock } from '../../clock.js';
-import type { Config } from '../../config/schema.js';
+import { configSchema, type Config } from '../../config/schema.js';
 import { createLogger } from '../../log.js';
 import type { StreamAdvance } from '../../pubsub/index.js';
 import { createMemoryNotifier } from '../../pubsub/memory.js';
@@ -10,13 +10,19 @@ import { forEachDatabase } from '../../storage/testing/for-each-database.js';
 import { uniqueId } from '../../storage/testing/fixtures.js';
 import { createToDeviceService } from './index.js';
 
-function setUp(storage: Storage) {
+function setUp(storage: Storage, limits: { backlog?: number; maxBodyBytes?: number } = {}) {
   const notifier = createMemoryNotifier();
   const published: StreamAdvance[] = [];
   notifier.subscribe((advance) => published.push(advance));
   const devices = new Map<string, string[]>();
   const deps = {
-    config: {} as Config,
+    config: {
+      ...configSchema.parse({
+        limits: { to_device_backlog_per_device: limits.backlog ?? 10_000 },
+        max_request_body_bytes: limits.maxBodyBytes ?? 10 * 1024 * 1024,
+      }),
+      server_name: 'test.example',
+    } as Config,
     storage,
     notifier,
     clock: manualClock(1_700_000_000_000),
@@ -24,7 +30,9 @@ function setUp(storage: Storage) {
     serverName: 'test.example',
     signingKey: generateSigningKey(),
   };
-  const toDevice = createToDeviceService(deps, { getDeviceIds: async (userId) => devices.get(userId) ?? [] });
+  const toDevice = createToDeviceService(deps, {
+    listDeviceIds: async (userIds) => userIds.flatMap((userId) => (devices.get(userId) ?? []).map((deviceId) => ({ userId, deviceId }))),
+  });
   const alice = { userId: uniqueId('@'), deviceId: 'ALICE', accessTokenId: 1 };
   const [bob, carol] = [uniqueId('@'), uniqueId('@')];
   devices.set(bob, ['B1', 'B2']);
@@ -87,6 +95,36 @@ forEachDatabase('to-device service', (storage) => {
     const end = await toDevice.currentPosition();
     expect((await toDevice.getMessagesForSync(bob, 'B1', { from: start, to: end, acknowledged: null })).events).toEqual([]);
     await toDevice.send(alice, 'm.test', 'once', { [bob]: { B2: {} } });
+    expect(published).toHaveLength(2);
+  });
+
+  it('keeps the newest messages of a device whose backlog is full, and counts acknowledged ones out', async () => {
+    const { toDevice, alice, bob } = setUp(storage(), { backlog: 3 });
+    const start = await toDevice.currentPosition();
+    for (let n = 0; n < 5; n += 1) await toDevice.send(alice, 'm.test', `b${n}`, { [bob]: { B1: { n }, B2: { n } } });
+    const end = await toDevice.currentPosition();
+    const queued = async (deviceId: string) =>
+      (await toDevice.getMessagesForSync(bob, deviceId, { from: start, to: end, acknowledged: null })).events.map((event) => event.content.n);
+    expect(await queued('B1')).toEqual([2, 3, 4]);
+    expect(await queued('B2')).toEqual([2, 3, 4]);
+    // Delivering two frees two places: the next two messages drop nothing.
+    const page = await toDevice.getMessagesForSync(bob, 'B1', { from: start, to: end, acknowledged: null, limit: 2 });
+    await toDevice.getMessagesForSync(bob, 'B1', { from: page.position, to: end, acknowledged: page.position });
+    for (let n = 5; n < 7; n += 1) await toDevice.send(alice, 'm.test', `b${n}`, { [bob]: { B1: { n } } });
+    const later = await toDevice.currentPosition();
+    const rest = await toDevice.getMessagesForSync(bob, 'B1', { from: start, to: later, acknowledged: null });
+    expect(rest.events.map((event) => event.content.n)).toEqual([4, 5, 6]);
+  });
+
+  it("refuses with 413 M_TOO_LARGE a '*' that expands beyond the largest request body, storing nothing", async () => {
+    const { toDevice, published, alice, bob } = setUp(storage(), { maxBodyBytes: 1_500 });
+    const content = { pad: 'x'.repeat(1_000) };
+    // Explicitly to one device it fits; '*' to bob's two devices doubles it past the bound.
+    await toDevice.send(alice, 'm.test', 'one', { [bob]: { B1: content } });
+    await expect(toDevice.send(alice, 'm.test', 'all', { [bob]: { '*': content } })).rejects.toMatchObject({ status: 413, errcode: 'M_TOO_LARGE' });
+    expect(published).toHaveLength(1);
+    // The refused transaction ID was not used up.
+    await toDevice.send(alice, 'm.test', 'all', { [bob]: { '*': { small: true } } });
     expect(published).toHaveLength(2);
   });
 });

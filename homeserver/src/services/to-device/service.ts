@@ -2,54 +2,35 @@
  * To-device messaging: the per-device queue, written by /sendToDevice and read (then acknowledged) by /sync.
  * https://spec.matrix.org/v1.19/client-server-api/#send-to-device-messaging
  */
-import { parseUserId } from '@parley/federation';
-import { MatrixError } from '../../matrix-error.js';
-import type { ToDeviceMessageRecord } from '../../storage/index.js';
+import type { Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import { expandMessages, type PendingMessage } from './fan-out.js';
 import {
   TO_DEVICE_SYNC_LIMIT,
   type ToDeviceCallbacks,
-  type ToDeviceMessages,
   type ToDeviceRequester,
   type ToDeviceService,
 } from './types.js';
-
-/** The device ID that means "every device of the user". */
-const ALL_DEVICES = '*';
-
-/** A message before it gets its stream position. */
-type PendingMessage = Omit<ToDeviceMessageRecord, 'streamId'>;
 
 export function createToDeviceServiceImpl(deps: CoreDeps, callbacks: ToDeviceCallbacks): ToDeviceService {
   const { storage, notifier, clock } = deps;
   const log = deps.logger.child({ domain: 'to-device' });
 
-  /** Expands the request into one message per existing local device; explicit device IDs win over `*`. */
-  async function expand(sender: string, type: string, messages: ToDeviceMessages): Promise<PendingMessage[]> {
-    const pending: PendingMessage[] = [];
-    for (const [userId, byDevice] of Object.entries(messages)) {
-      const parts = parseUserId(userId, { historical: true });
-      if (!parts) throw new MatrixError(400, 'M_BAD_JSON', `messages: ${userId} is not a user ID`);
-      if (parts.serverName !== deps.serverName) {
-        // NOTSPEC: messages for remote users are dropped until the federation sender exists (m.direct_to_device EDU).
-        log.info({ sender, userId, type }, 'to-device message for a remote user dropped: federation not built yet');
-        continue;
-      }
-      const deviceIds = Object.keys(byDevice);
-      if (deviceIds.length === 0) continue;
-      const known = new Set(await callbacks.getDeviceIds(userId));
-      const wildcard = byDevice[ALL_DEVICES];
-      for (const deviceId of known) {
-        const content = Object.hasOwn(byDevice, deviceId) ? byDevice[deviceId] : wildcard;
-        if (content !== undefined) pending.push({ userId, deviceId, sender, type, content });
-      }
+  /**
+   * Keeps each recipient's queue within `limits.to_device_backlog_per_device` by dropping its oldest messages: a
+   * device that never syncs cannot grow its queue without bound, and the newest messages (the ones a returning
+   * device still needs, such as fresh room keys) are the ones kept.
+   */
+  async function dropBeyondBacklog(tx: Pick<Storage, 'toDevice'>, pending: readonly PendingMessage[]): Promise<void> {
+    const keep = deps.config.limits.to_device_backlog_per_device;
+    for (const trimmed of await tx.toDevice.trimToDeviceQueues(pending, keep)) {
+      log.warn({ userId: trimmed.userId, deviceId: trimmed.deviceId, dropped: trimmed.dropped, keep }, 'to-device backlog full: oldest messages dropped');
     }
-    return pending;
   }
 
   return {
     async send(requester, eventType, txnId, messages) {
-      const pending = await expand(requester.userId, eventType, messages);
+      const pending = await expandMessages(deps, callbacks, { sender: requester.userId, type: eventType, messages });
       const scope = txnScope(requester);
       const position = await storage.transaction(async (tx) => {
         const fresh = await tx.toDevice.claimToDeviceTxn({ userId: requester.userId, scope, txnId, createdTs: clock.now() });
@@ -58,6 +39,7 @@ export function createToDeviceServiceImpl(deps: CoreDeps, callbacks: ToDeviceCal
         // orders every device's queue, and a fan-out to many devices costs one stream allocation.
         const streamId = await tx.streams.next('to_device');
         await tx.toDevice.enqueueToDeviceMessages(pending.map((message) => ({ ...message, streamId })));
+        await dropBeyondBacklog(tx, pending);
         return streamId;
       });
       if (position === null) return;

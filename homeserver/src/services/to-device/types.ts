@@ -36,7 +36,9 @@ export interface ToDeviceService {
    * PUT /sendToDevice/{eventType}/{txnId}: queues `content` for each named device of each local user (`*`: all
    * their devices now), in one transaction. A retry of a transaction ID by the same device (or access token) queues
    * nothing. Unknown local devices are skipped. Remote users are skipped (federation is not built yet).
-   * 400 `M_BAD_JSON` for a key that is not a user ID.
+   * 400 `M_BAD_JSON` for a key that is not a user ID; 413 `M_TOO_LARGE` when `*` expands the request beyond
+   * `max_request_body_bytes`. A device's queue keeps at most `limits.to_device_backlog_per_device` messages: beyond,
+   * its oldest are dropped.
    */
   send(requester: ToDeviceRequester, eventType: string, txnId: string, messages: ToDeviceMessages): Promise<void>;
   /**
@@ -57,8 +59,8 @@ export interface ToDeviceService {
 
 /** What the to-device domain asks of others (wired by services/registry.ts). */
 export interface ToDeviceCallbacks {
-  /** The IDs of a local user's devices (empty for unknown users). */
-  getDeviceIds(userId: string): Promise<readonly string[]>;
+  /** The devices of local users (none for unknown users); called with a few hundred users at a time. */
+  listDeviceIds(userIds: readonly string[]): Promise<readonly { userId: string; deviceId: string }[]>;
 }
 
 /** Most messages one /sync response carries, as the spec recommends. */

@@ -58,6 +58,15 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       return rows.map(deviceFromRow);
     },
 
+    async listDevicesOfUsers(userIds) {
+      const result: DeviceRecord[] = [];
+      for (const chunk of chunks(userIds)) {
+        const rows: Row[] = await db('devices').whereIn('user_id', chunk).orderBy(['user_id', 'device_id']);
+        result.push(...rows.map(deviceFromRow));
+      }
+      return result;
+    },
+
     async setDeviceDisplayName(userId, deviceId, displayName) {
       const updated = await db('devices').where({ user_id: userId, device_id: deviceId }).update({ display_name: displayName });
       return updated > 0;

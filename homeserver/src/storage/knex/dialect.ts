@@ -93,3 +93,15 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code: unknown }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * Runs `query` as a DELETE and returns `columns` of the rows it removed: only the rows this statement deleted, so
+ * concurrent deleters never both get one. PostgreSQL through knex's `returning`; SQLite (≥ 3.35 has `RETURNING`,
+ * but knex ignores it on deletes there) through the compiled statement with the clause appended.
+ */
+export async function deleteReturning<Row>(ctx: SqlContext, query: Knex.QueryBuilder, columns: readonly string[]): Promise<Row[]> {
+  if (ctx.dialect === 'postgres') return (await query.delete().returning([...columns])) as Row[];
+  const { sql, bindings } = query.delete().toSQL();
+  const list = columns.map((column) => `"${column}"`).join(', ');
+  return (await ctx.db.raw(`${sql} returning ${list}`, bindings)) as Row[];
+}

@@ -33,21 +33,49 @@ forEachDatabase('E2eeStore', (getStorage) => {
       expect(await storage.e2ee.countOneTimeKeys(userId, 'D')).toEqual({ [algorithm]: 3, curve25519: 1 });
       expect((await storage.e2ee.getOneTimeKeys(userId, 'D', [{ algorithm, keyId: 'a' }, { algorithm, keyId: 'zz' }])).map((k) => k.keyId)).toEqual(['a']);
 
-      expect((await storage.e2ee.claimOneTimeKey(userId, 'D', algorithm))?.keyId).toBe('old');
+      const claim = async (deviceId = 'D') => (await storage.e2ee.claimKeys([{ userId, deviceId, algorithm }]))[0]?.key ?? null;
+      expect((await claim())?.keyId).toBe('old');
       // Concurrent claims never hand out the same key.
-      const claims = await Promise.all([1, 2, 3].map(() => storage.transaction((tx) => tx.e2ee.claimOneTimeKey(userId, 'D', algorithm))));
-      expect(claims.map((claim) => claim?.keyId ?? null).sort()).toEqual(['a', 'b', null].sort());
+      const claims = await Promise.all([1, 2, 3].map(() => storage.transaction((tx) => tx.e2ee.claimKeys([{ userId, deviceId: 'D', algorithm }]))));
+      expect(claims.map((claimed) => claimed[0]?.key.keyId ?? null).sort()).toEqual(['a', 'b', null].sort());
       expect(await storage.e2ee.countOneTimeKeys(userId, 'D')).toEqual({ curve25519: 1 });
 
-      expect(await storage.e2ee.claimFallbackKey(userId, 'D', algorithm)).toBeNull();
+      expect(await claim()).toBeNull();
       await storage.e2ee.setFallbackKey(userId, 'D', { algorithm, keyId: 'F1', key: { key: 'f1', fallback: true } });
       expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([algorithm]);
-      expect(await storage.e2ee.claimFallbackKey(userId, 'D', algorithm)).toEqual({ algorithm, keyId: 'F1', key: { key: 'f1', fallback: true } });
-      expect((await storage.e2ee.claimFallbackKey(userId, 'D', algorithm))?.keyId).toBe('F1');
+      expect(await claim()).toEqual({ algorithm, keyId: 'F1', key: { key: 'f1', fallback: true } });
+      expect((await claim())?.keyId).toBe('F1');
       expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([]);
       // A replacement is unused again.
       await storage.e2ee.setFallbackKey(userId, 'D', { algorithm, keyId: 'F2', key: { key: 'f2' } });
       expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'D')).toEqual([algorithm]);
+    });
+  });
+
+  describe('batched claims', () => {
+    it('claims the oldest key of many devices in one call, falls back per device, and skips devices without keys', async () => {
+      const storage = getStorage();
+      const userId = uniqueId('@');
+      const algorithm = 'signed_curve25519';
+      const deviceIds = Array.from({ length: 300 }, (_, n) => `D${n}`);
+      for (const deviceId of deviceIds) {
+        await storage.e2ee.addOneTimeKeys(userId, deviceId, [{ algorithm, keyId: `${deviceId}-new`, key: { key: 'n' } }], 2);
+        await storage.e2ee.addOneTimeKeys(userId, deviceId, [{ algorithm, keyId: `${deviceId}-old`, key: { key: 'o' } }], 1);
+      }
+      await storage.e2ee.setFallbackKey(userId, 'FB', { algorithm, keyId: 'F', key: { key: 'f' } });
+      const claims = [...deviceIds, 'FB', 'NONE'].map((deviceId) => ({ userId, deviceId, algorithm }));
+
+      const first = await storage.e2ee.claimKeys(claims);
+      expect(first).toHaveLength(301);
+      expect(new Set(first.filter((c) => c.deviceId !== 'FB').map((c) => c.key.keyId))).toEqual(new Set(deviceIds.map((d) => `${d}-old`)));
+      expect(first.find((c) => c.deviceId === 'FB')?.key).toEqual({ algorithm, keyId: 'F', key: { key: 'f' } });
+      expect(await storage.e2ee.getUnusedFallbackKeyTypes(userId, 'FB')).toEqual([]);
+
+      // Two concurrent batches over the same devices share out the one key left of each, never the same one twice.
+      const [a, b] = await Promise.all([storage.e2ee.claimKeys(claims.slice(0, 300)), storage.e2ee.claimKeys(claims.slice(0, 300))]);
+      const handedOut = [...a, ...b].map((c) => c.key.keyId);
+      expect(handedOut.sort()).toEqual(deviceIds.map((d) => `${d}-new`).sort());
+      expect(await storage.e2ee.claimKeys(claims.slice(0, 300))).toEqual([]);
     });
   });
 

@@ -10,6 +10,7 @@ import type {
   KeySignatureRecord,
   OneTimeKeyRecord,
 } from '../e2ee.js';
+import { claimKeys } from './e2ee-claim.js';
 import { chunks, toBoolean, toInteger, upsert, type SqlContext } from './dialect.js';
 
 const DEVICE_KEYS = 'e2e_device_keys';
@@ -18,9 +19,6 @@ const FALLBACK_KEYS = 'e2e_fallback_keys';
 const CROSS_SIGNING_KEYS = 'e2e_cross_signing_keys';
 const SIGNATURES = 'e2e_signatures';
 const DEVICE_LIST_CHANGES = 'e2e_device_list_changes';
-
-/** How often a claim retries when a concurrent claim took the key it picked. */
-const CLAIM_ATTEMPTS = 20;
 
 interface KeyRow {
   algorithm: string;
@@ -102,21 +100,7 @@ export function createE2eeStore(ctx: SqlContext): E2eeStore {
       return Object.fromEntries(rows.map((row) => [row.algorithm, toInteger(row.count)]));
     },
 
-    async claimOneTimeKey(userId, deviceId, algorithm) {
-      // Pick the oldest key, then delete exactly it: only the claim whose delete removed the row owns the key, so
-      // two concurrent claims (even in different processes) never return the same one. The loser picks again.
-      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-        const row: KeyRow | undefined = await db(ONE_TIME_KEYS)
-          .select('algorithm', 'key_id', 'key_json')
-          .where({ user_id: userId, device_id: deviceId, algorithm })
-          .orderBy([{ column: 'added_ts' }, { column: 'key_id' }])
-          .first();
-        if (!row) return null;
-        const deleted = await db(ONE_TIME_KEYS).where({ user_id: userId, device_id: deviceId, algorithm, key_id: row.key_id }).delete();
-        if (deleted === 1) return keyRecord(row);
-      }
-      return null;
-    },
+    claimKeys: (claims) => claimKeys(ctx, claims),
 
     async setFallbackKey(userId, deviceId, key) {
       await upsert(
@@ -125,14 +109,6 @@ export function createE2eeStore(ctx: SqlContext): E2eeStore {
         [{ user_id: userId, device_id: deviceId, algorithm: key.algorithm, key_id: key.keyId, key_json: JSON.stringify(key.key), used: false }],
         { conflict: ['user_id', 'device_id', 'algorithm'], update: ['key_id', 'key_json', 'used'] },
       );
-    },
-
-    async claimFallbackKey(userId, deviceId, algorithm) {
-      const where = { user_id: userId, device_id: deviceId, algorithm };
-      const row: KeyRow | undefined = await db(FALLBACK_KEYS).select('algorithm', 'key_id', 'key_json').where(where).first();
-      if (!row) return null;
-      await db(FALLBACK_KEYS).where(where).update({ used: true });
-      return keyRecord(row);
     },
 
     async getUnusedFallbackKeyTypes(userId, deviceId) {

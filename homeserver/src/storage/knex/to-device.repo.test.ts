@@ -97,4 +97,22 @@ forEachDatabase('to-device store', (storage) => {
     expect(await storage().toDevice.getToDeviceMessages(bob, 'B', { after: before, upTo: before + 10, limit: 10 })).toEqual([]);
     expect(await storage().toDevice.claimToDeviceTxn({ userId: alice, scope: 'd:A', txnId: 'rolled', createdTs: 1 })).toBe(true);
   });
+
+  it('trims only the devices over the bound, oldest first, and restarts the count of a deleted queue', async () => {
+    const bob = uniqueId('@');
+    const positions = await queue(storage(), bob, 'FULL', 5);
+    await queue(storage(), bob, 'SMALL', 2);
+    const devices = [{ userId: bob, deviceId: 'FULL' }, { userId: bob, deviceId: 'SMALL' }];
+    expect(await storage().toDevice.trimToDeviceQueues(devices, 3)).toEqual([{ userId: bob, deviceId: 'FULL', dropped: 2 }]);
+    expect(await storage().toDevice.trimToDeviceQueues(devices, 3)).toEqual([]);
+    const kept = await storage().toDevice.getToDeviceMessages(bob, 'FULL', { after: 0, upTo: Number.MAX_SAFE_INTEGER, limit: 10 });
+    expect(kept.map((m) => m.streamId)).toEqual(positions.slice(2));
+
+    expect(await storage().toDevice.deleteToDeviceMessagesUpTo(bob, 'FULL', positions[3] as number)).toBe(2);
+    await queue(storage(), bob, 'FULL', 2);
+    expect(await storage().toDevice.trimToDeviceQueues(devices, 3)).toEqual([]);
+    expect(await storage().toDevice.deleteDeviceQueue(bob, 'FULL')).toBe(3);
+    await queue(storage(), bob, 'FULL', 4);
+    expect(await storage().toDevice.trimToDeviceQueues(devices, 3)).toEqual([{ userId: bob, deviceId: 'FULL', dropped: 1 }]);
+  });
 });
