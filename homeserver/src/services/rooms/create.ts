@@ -4,10 +4,10 @@
  * room behind).
  * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3createroom
  */
-import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM_VERSION, findRoomVersion, isValidRoomAlias, isValidUserId, type JsonObject, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomsContext } from './context.js';
+import { persistCreateEvent } from './create-event.js';
 import { buildAndPersist, type AuthFailure } from './local-event.js';
 import { runRoomWrite } from './persist.js';
 import { memberContent } from './profile.js';
@@ -45,13 +45,8 @@ export async function createRoom(ctx: RoomsContext, requester: RoomRequester, re
   const inviteMembers = await Promise.all(invitees.map((userId) => memberContent(ctx, userId, { membership: 'invite', ...direct })));
 
   return runRoomWrite(ctx, null, async (session) => {
-    const create = await buildAndPersist(
-      ctx,
-      session,
-      version,
-      { ...(version.roomIdIsCreateEventHash ? {} : { roomId: newRoomId(serverName) }), sender: creator, type: 'm.room.create', stateKey: '', content: createContent(request, version, creator, invitees, preset) },
-      invalidState,
-    );
+    const content = createContent(request, version, creator, invitees, preset);
+    const create = await persistCreateEvent(ctx, session, version, { sender: creator, content }, invalidState);
     const roomId = create.roomId;
     const send = (type: string, stateKey: string, content: JsonObject) =>
       buildAndPersist(ctx, session, version, { roomId, sender: creator, type, stateKey, content }, invalidState);
@@ -145,10 +140,5 @@ function powerLevels(request: CreateRoomRequest, version: RoomVersion, creator: 
     notifications: { room: 50 },
   };
   return { ...content, ...(request.power_level_content_override ?? {}) };
-}
-
-/** v1-v11: `!<18 random characters>:<server name>`. */
-function newRoomId(serverName: string): string {
-  return `!${randomBytes(14).toString('base64url').slice(0, 18)}:${serverName}`;
 }
 

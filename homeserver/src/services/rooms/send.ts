@@ -22,6 +22,7 @@ import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.j
  */
 export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): Promise<PersistedEvent> {
   requireRoomId(request.roomId);
+  requireNotCreate(request.type);
   if (request.type === 'm.room.power_levels' && request.stateKey === '') requireWellFormedPowerLevels(request.content);
   const version = await requireRoomVersion(ctx, ctx.deps.storage, request.roomId);
   const { txn } = request;
@@ -58,6 +59,15 @@ export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): 
     if (stored === null) throw new Error('a client transaction ID was taken, then not found', { cause: error });
     return stored;
   }
+}
+
+/**
+ * A room has one create event, its first (auth rules: "If it has any prev_events, reject"); POST /createRoom and
+ * upgrades write it. Sent into an existing room it is refused from every route, in every room version.
+ * https://spec.matrix.org/v1.19/rooms/v12/#authorization-rules
+ */
+function requireNotCreate(type: string): void {
+  if (type === 'm.room.create') throw new MatrixError(403, 'M_FORBIDDEN', 'm.room.create can only be sent by creating a room');
 }
 
 /** Rolls back a send whose client transaction ID another send of the same request stored first. */
@@ -102,6 +112,7 @@ export async function setState(
   content: JsonObject,
 ): Promise<{ eventId: string }> {
   requireRoomId(roomId);
+  requireNotCreate(type);
   const currentId = await ctx.deps.storage.events.getCurrentStateEventId(roomId, type, stateKey);
   if (currentId !== null) {
     const [current] = await ctx.deps.storage.events.getEvents([currentId]);
