@@ -24,6 +24,7 @@ import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
+import { powerStateOf, requireLocalRedaction } from './redaction.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
 import { stateAfterEvents, type GroupCache, type StateBefore } from './state.js';
 import type { PersistedEvent } from './types.js';
@@ -121,6 +122,7 @@ export async function prepareLocalEvent(
   const authState = new Map(authEvents.map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.pdu]));
   const result = authorizeEvent({ event: built.pdu, eventId: built.eventId, roomVersion, authState });
   if (!result.allowed) throw onAuthFailure(result.reason);
+  if (built.pdu.type === 'm.room.redaction') await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState));
 
   return { eventId: built.eventId, roomId: built.roomId, pdu: built.pdu, before, prevEventIds: prevEvents.map((event) => event.eventId), extremities };
 }
