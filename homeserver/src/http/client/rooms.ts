@@ -3,7 +3,6 @@
  * https://spec.matrix.org/v1.19/client-server-api/#rooms
  */
 import { z } from 'zod';
-import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
 import type { CreateRoomRequest } from '../../services/rooms/index.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -56,11 +55,7 @@ export function roomsRoutes(services: Services): AnyRoute[] {
       auth: 'user',
       schema: createRoomBody,
       handler: async ({ body, auth }) => {
-        const { invite_3pid: invite3pid, ...request } = body;
-        if (invite3pid !== undefined && invite3pid.length > 0) {
-          throw new MatrixError(400, 'M_UNRECOGNIZED', 'Third-party invites are not supported');
-        }
-        const { roomId } = await rooms.createRoom(auth, defined(request) as CreateRoomRequest);
+        const { roomId } = await rooms.createRoom(auth, defined(body) as CreateRoomRequest);
         return { room_id: roomId };
       },
     }),

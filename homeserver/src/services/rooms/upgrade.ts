@@ -9,7 +9,7 @@ import { MatrixError } from '../../matrix-error.js';
 import type { StoredEvent } from '../../storage/index.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
 import { requireRoomId } from './membership.js';
-import { persistCreateEvent } from './create-event.js';
+import { persistCreateEvent, yieldToEventLoop } from './create-event.js';
 import { buildAndPersist, forbidden } from './local-event.js';
 import { runRoomWrite } from './persist.js';
 import { maySendState } from './power.js';
@@ -72,8 +72,10 @@ export async function upgradeRoom(ctx: RoomsContext, requester: RoomRequester, r
     if (additionalCreators.length > 0) createContent.additional_creators = additionalCreators;
     const create = await persistCreateEvent(ctx, session, newVersion, { sender: upgrader, content: createContent }, forbidden);
     const newRoomId = create.roomId;
-    const send = (type: string, stateKey: string, content: JsonObject) =>
-      buildAndPersist(ctx, session, newVersion, { roomId: newRoomId, sender: upgrader, type, stateKey, content });
+    const send = async (type: string, stateKey: string, content: JsonObject) => {
+      await yieldToEventLoop();
+      return buildAndPersist(ctx, session, newVersion, { roomId: newRoomId, sender: upgrader, type, stateKey, content });
+    };
     await send('m.room.member', upgrader, upgraderMember);
     // The upgrader first gets the power to send everything that follows; the copied levels come last.
     await send('m.room.power_levels', '', levels.initial);
