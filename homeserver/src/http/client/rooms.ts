@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
 import type { CreateRoomRequest } from '../../services/rooms/index.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { contentSchema, defined, eventIdParam, identifierParam, parseFilter, roomIdParam } from './room-params.js';
 
@@ -48,8 +49,9 @@ export function roomsRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/createRoom
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3createroom
+     * Counted against the `create_room` rate limit.
      */
-    defineRoute({
+    rateLimited(services, 'create_room', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/createRoom',
       auth: 'user',
@@ -58,7 +60,7 @@ export function roomsRoutes(services: Services): AnyRoute[] {
         const { roomId } = await rooms.createRoom(auth, defined(body) as CreateRoomRequest);
         return { room_id: roomId };
       },
-    }),
+    })),
     /**
      * GET /_matrix/client/v3/rooms/{roomId}/state
      * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstate
