@@ -32,6 +32,7 @@ export async function persistCreateEvent(
   const start = ctx.deps.clock.now();
   for (let attempt = 0; attempt < MAX_ROOM_ID_ATTEMPTS; attempt++) {
     const roomId = roomVersion.roomIdIsCreateEventHash ? {} : { roomId: randomRoomId(ctx.deps.serverName) };
+    // NOTSPEC: the timestamp moves on by one millisecond per taken v12 ID (the spec does not say how to avoid clashes).
     const full = { ...template, ...roomId, type: 'm.room.create', stateKey: '', originServerTs: start + attempt };
     const prepared = await prepareLocalEvent(ctx, sessionSource(session), roomVersion, full, [], onAuthFailure);
     const room = { roomId: prepared.roomId, roomVersion: roomVersion.id, creator: template.sender, isPublic: false };

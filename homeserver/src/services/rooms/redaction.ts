@@ -57,6 +57,8 @@ export async function requireLocalRedaction(
   // NOTSPEC: a local redaction of an event we do not hold in this room (unknown, or in another room) is refused
   // rather than stored waiting; nothing could ever apply it.
   if (target === undefined || target.roomId !== redaction.roomId) throw new MatrixError(404, 'M_NOT_FOUND', `Event ${targetId} not found in ${redaction.roomId}`);
+  // NOTSPEC: in every room version the same *user*, not the same server: v1-v2 auth and v3+ handling would let
+  // any local member redact their neighbours' events.
   if (target.sender === redaction.pdu.sender) return;
   if (!hasRedactPower(redaction.pdu.sender, roomVersion, power.create, power.powerLevels)) {
     throw new MatrixError(403, 'M_FORBIDDEN', 'You may not redact events of other users in this room');
@@ -120,6 +122,7 @@ export async function applyRedaction(
 export async function withoutUnappliedRedactions(storage: Storage, events: readonly StoredEvent[]): Promise<StoredEvent[]> {
   const redactions = events.filter((event) => event.type === 'm.room.redaction');
   if (redactions.length === 0) return [...events];
+  // NOTSPEC: a second redaction of an already redacted event is hidden too (it changed nothing).
   // Either place may hold the target (v11 content, earlier top level): the one it redacted names it in redactedBy.
   const candidates = redactions.flatMap((event) => [event.pdu.content.redacts, event.pdu.redacts].filter((id): id is string => typeof id === 'string'));
   const applied = new Set((await storage.events.getEvents([...new Set(candidates)])).flatMap((target) => target.redactedBy ?? []));

@@ -67,6 +67,7 @@ export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): 
  * https://spec.matrix.org/v1.19/rooms/v12/#authorization-rules
  */
 function requireNotCreate(type: string): void {
+  // NOTSPEC: the spec names no error for this; 403 like any event the auth rules refuse.
   if (type === 'm.room.create') throw new MatrixError(403, 'M_FORBIDDEN', 'm.room.create can only be sent by creating a room');
 }
 
