@@ -124,8 +124,8 @@ export interface RoomRecord {
 }
 
 export interface RoomRepository {
-  /** Records a room; does nothing if it is already known (its version never changes). */
-  addRoom(room: RoomRecord): Promise<void>;
+  /** Records a room; does nothing and returns false if its ID is already known (a version never changes). */
+  addRoom(room: RoomRecord): Promise<boolean>;
   getRoom(roomId: string): Promise<RoomRecord | null>;
   /** Lists or unlists a room in the public directory. */
   setPublic(roomId: string, isPublic: boolean): Promise<void>;

@@ -1,10 +1,13 @@
 /**
  * Room membership: join (by ID or alias), knock, invite, leave, forget, kick, ban, unban, joined rooms.
+ * Every route that changes a membership counts against the `membership` rate limit, per user (429
+ * M_LIMIT_EXCEEDED with retry_after_ms beyond it).
  * https://spec.matrix.org/v1.19/client-server-api/#room-membership
  */
 import { z } from 'zod';
 import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { reasonBody, roomIdParam, targetBody, userIdParam } from './room-params.js';
 
@@ -19,12 +22,13 @@ const reason = (body: { reason?: string | undefined }) => (body.reason === undef
 
 export function membershipRoutes(services: Services): AnyRoute[] {
   const { rooms } = services;
+  const limited = (route: AnyRoute): AnyRoute => rateLimited(services, 'membership', route);
   return [
     /**
      * POST /_matrix/client/v3/join/{roomIdOrAlias}
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3joinroomidoralias
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/join/:roomIdOrAlias',
       auth: 'user',
@@ -33,12 +37,12 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         const { roomId } = await rooms.join(auth, roomIdOrAliasParam(params.roomIdOrAlias), reason(body));
         return { room_id: roomId };
       },
-    }),
+    })),
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/join
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidjoin
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/join',
       auth: 'user',
@@ -47,12 +51,12 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         const { roomId } = await rooms.join(auth, roomIdParam(params.roomId), reason(body));
         return { room_id: roomId };
       },
-    }),
+    })),
     /**
      * POST /_matrix/client/v3/knock/{roomIdOrAlias}
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3knockroomidoralias
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/knock/:roomIdOrAlias',
       auth: 'user',
@@ -61,12 +65,12 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         const { roomId } = await rooms.knock(auth, roomIdOrAliasParam(params.roomIdOrAlias), reason(body));
         return { room_id: roomId };
       },
-    }),
+    })),
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/invite
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidinvite
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/invite',
       auth: 'user',
@@ -75,12 +79,12 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         await rooms.invite(auth, roomIdParam(params.roomId), userIdParam(body.user_id), reason(body));
         return {};
       },
-    }),
+    })),
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/leave
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidleave
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/leave',
       auth: 'user',
@@ -89,12 +93,12 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         await rooms.leave(auth, roomIdParam(params.roomId), reason(body));
         return {};
       },
-    }),
+    })),
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/forget
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidforget
      */
-    defineRoute({
+    limited(defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/forget',
       auth: 'user',
@@ -103,13 +107,13 @@ export function membershipRoutes(services: Services): AnyRoute[] {
         await rooms.forget(auth, roomIdParam(params.roomId));
         return {};
       },
-    }),
+    })),
     ...(['kick', 'ban', 'unban'] as const).map((action) =>
       /**
        * POST /_matrix/client/v3/rooms/{roomId}/kick, /ban, /unban
        * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidkick
        */
-      defineRoute({
+      limited(defineRoute({
         method: 'POST',
         path: `/_matrix/client/v3/rooms/:roomId/${action}`,
         auth: 'user',
@@ -118,7 +122,7 @@ export function membershipRoutes(services: Services): AnyRoute[] {
           await rooms[action](auth, roomIdParam(params.roomId), userIdParam(body.user_id), reason(body));
           return {};
         },
-      }),
+      })),
     ),
     /**
      * GET /_matrix/client/v3/joined_rooms

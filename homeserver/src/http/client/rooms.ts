@@ -3,9 +3,9 @@
  * https://spec.matrix.org/v1.19/client-server-api/#rooms
  */
 import { z } from 'zod';
-import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
 import type { CreateRoomRequest } from '../../services/rooms/index.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { contentSchema, defined, eventIdParam, identifierParam, parseFilter, roomIdParam } from './room-params.js';
 
@@ -49,21 +49,18 @@ export function roomsRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/createRoom
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3createroom
+     * Counted against the `create_room` rate limit.
      */
-    defineRoute({
+    rateLimited(services, 'create_room', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/createRoom',
       auth: 'user',
       schema: createRoomBody,
       handler: async ({ body, auth }) => {
-        const { invite_3pid: invite3pid, ...request } = body;
-        if (invite3pid !== undefined && invite3pid.length > 0) {
-          throw new MatrixError(400, 'M_UNRECOGNIZED', 'Third-party invites are not supported');
-        }
-        const { roomId } = await rooms.createRoom(auth, defined(request) as CreateRoomRequest);
+        const { roomId } = await rooms.createRoom(auth, defined(body) as CreateRoomRequest);
         return { room_id: roomId };
       },
-    }),
+    })),
     /**
      * GET /_matrix/client/v3/rooms/{roomId}/state
      * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidstate

@@ -32,8 +32,9 @@ export function sendRoutes(services: Services): AnyRoute[] {
     /**
      * PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}
      * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
+     * Counted against the `state` rate limit.
      */
-    defineRoute({
+    rateLimited(services, 'state', defineRoute({
       method: 'PUT',
       path: '/_matrix/client/v3/rooms/:roomId/state/:eventType{/:stateKey}',
       auth: 'user',
@@ -44,12 +45,13 @@ export function sendRoutes(services: Services): AnyRoute[] {
         const { eventId } = await rooms.setState(auth, roomId, type, params.stateKey ?? '', body);
         return { event_id: eventId };
       },
-    }),
+    })),
     /**
      * PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}
      * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
+     * Counted against the `message` rate limit, like any other event sent.
      */
-    defineRoute({
+    rateLimited(services, 'message', defineRoute({
       method: 'PUT',
       path: '/_matrix/client/v3/rooms/:roomId/redact/:eventId/:txnId',
       auth: 'user',
@@ -61,6 +63,6 @@ export function sendRoutes(services: Services): AnyRoute[] {
         const result = await rooms.redact(auth, roomId, eventId, txnId, body.reason === undefined ? {} : { reason: body.reason });
         return { event_id: result.eventId };
       },
-    }),
+    })),
   ];
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { roomIdParam } from './room-params.js';
 
@@ -18,8 +19,9 @@ export function upgradeRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/upgrade
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidupgrade
+     * Counted against the `create_room` rate limit (an upgrade creates a room).
      */
-    defineRoute({
+    rateLimited(services, 'create_room', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/upgrade',
       auth: 'user',
@@ -29,6 +31,6 @@ export function upgradeRoutes(services: Services): AnyRoute[] {
         const { replacementRoom } = await rooms.upgradeRoom(auth, roomIdParam(params.roomId), request);
         return { replacement_room: replacementRoom };
       },
-    }),
+    })),
   ];
 }

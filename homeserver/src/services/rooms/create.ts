@@ -4,10 +4,10 @@
  * room behind).
  * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3createroom
  */
-import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM_VERSION, findRoomVersion, isValidRoomAlias, isValidUserId, type JsonObject, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomsContext } from './context.js';
+import { persistCreateEvent, yieldToEventLoop } from './create-event.js';
 import { buildAndPersist, type AuthFailure } from './local-event.js';
 import { runRoomWrite } from './persist.js';
 import { memberContent } from './profile.js';
@@ -26,6 +26,7 @@ const invalidState: AuthFailure = (reason) => new MatrixError(400, 'M_INVALID_RO
 /** Creates a room; returns its ID. */
 export async function createRoom(ctx: RoomsContext, requester: RoomRequester, request: CreateRoomRequest): Promise<{ roomId: string }> {
   const { serverName } = ctx.deps;
+  requireBoundedRequest(ctx, request);
   const versionId = request.room_version ?? DEFAULT_ROOM_VERSION;
   const version = findRoomVersion(versionId);
   if (version === undefined) throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Room version ${versionId} is not supported`);
@@ -45,16 +46,13 @@ export async function createRoom(ctx: RoomsContext, requester: RoomRequester, re
   const inviteMembers = await Promise.all(invitees.map((userId) => memberContent(ctx, userId, { membership: 'invite', ...direct })));
 
   return runRoomWrite(ctx, null, async (session) => {
-    const create = await buildAndPersist(
-      ctx,
-      session,
-      version,
-      { ...(version.roomIdIsCreateEventHash ? {} : { roomId: newRoomId(serverName) }), sender: creator, type: 'm.room.create', stateKey: '', content: createContent(request, version, creator, invitees, preset) },
-      invalidState,
-    );
+    const content = createContent(request, version, creator, invitees, preset);
+    const create = await persistCreateEvent(ctx, session, version, { sender: creator, content }, invalidState);
     const roomId = create.roomId;
-    const send = (type: string, stateKey: string, content: JsonObject) =>
-      buildAndPersist(ctx, session, version, { roomId, sender: creator, type, stateKey, content }, invalidState);
+    const send = async (type: string, stateKey: string, content: JsonObject) => {
+      await yieldToEventLoop();
+      return buildAndPersist(ctx, session, version, { roomId, sender: creator, type, stateKey, content }, invalidState);
+    };
 
     await send('m.room.member', creator, creatorMember);
     await send('m.room.power_levels', '', powerLevels(request, version, creator, invitees, preset));
@@ -73,6 +71,18 @@ export async function createRoom(ctx: RoomsContext, requester: RoomRequester, re
     if (request.visibility === 'public') await session.tx.rooms.setPublic(roomId, true);
     return { roomId };
   });
+}
+
+/**
+ * Bounds the work one request asks for: `limits.create_room_max_initial_state` initial state events and
+ * `limits.create_room_max_invites` invites (`invite` and `invite_3pid` together), else 400 M_INVALID_PARAM.
+ */
+function requireBoundedRequest(ctx: RoomsContext, request: CreateRoomRequest): void {
+  const { create_room_max_initial_state: maxState, create_room_max_invites: maxInvites } = ctx.deps.config.limits;
+  if ((request.initial_state?.length ?? 0) > maxState) throw new MatrixError(400, 'M_INVALID_PARAM', `initial_state may hold at most ${maxState} events`);
+  const invites = (request.invite?.length ?? 0) + (request.invite_3pid?.length ?? 0);
+  if (invites > maxInvites) throw new MatrixError(400, 'M_INVALID_PARAM', `At most ${maxInvites} users may be invited when creating a room`);
+  if ((request.invite_3pid?.length ?? 0) > 0) throw new MatrixError(400, 'M_UNRECOGNIZED', 'Third-party invites are not supported');
 }
 
 async function sendPresetAndInitialState(
@@ -145,10 +155,5 @@ function powerLevels(request: CreateRoomRequest, version: RoomVersion, creator: 
     notifications: { room: 50 },
   };
   return { ...content, ...(request.power_level_content_override ?? {}) };
-}
-
-/** v1-v11: `!<18 random characters>:<server name>`. */
-function newRoomId(serverName: string): string {
-  return `!${randomBytes(14).toString('base64url').slice(0, 18)}:${serverName}`;
 }
 

@@ -24,6 +24,7 @@ import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
+import { powerStateOf, requireLocalRedaction } from './redaction.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
 import { stateAfterEvents, type GroupCache, type StateBefore } from './state.js';
 import type { PersistedEvent } from './types.js';
@@ -40,12 +41,14 @@ export interface LocalEventTemplate {
   stateKey?: string;
   content: JsonObject;
   redacts?: string;
+  /** Defaults to the clock's now; a new room's create event moves it on when its v12 room ID is taken. */
+  originServerTs?: number;
 }
 
 /** How a refused local event is reported: 403 M_FORBIDDEN normally, 400 M_INVALID_ROOM_STATE during createRoom. */
 export type AuthFailure = (reason: string) => MatrixError;
 
-const forbidden: AuthFailure = (reason) => new MatrixError(403, 'M_FORBIDDEN', reason);
+export const forbidden: AuthFailure = (reason) => new MatrixError(403, 'M_FORBIDDEN', reason);
 
 /** A built, signed and authorised local event, not yet written. */
 export interface PreparedEvent {
@@ -79,6 +82,8 @@ export async function prepareLocalEvent(
   onAuthFailure: AuthFailure = forbidden,
 ): Promise<PreparedEvent> {
   const { storage } = source;
+  // A create event starts a room (create-event.ts); into an existing room it is refused, never built.
+  if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
   const before = tip.stateBeforeNext;
@@ -109,12 +114,7 @@ export async function prepareLocalEvent(
     signer: { serverName: ctx.deps.serverName, key: ctx.deps.signingKey },
     ...(referenceHashes ? { referenceHashes } : {}),
   });
-  let built = build(ctx.deps.clock.now());
-  // A v12 room ID is the create event's hash: the same creator and content in the same millisecond would name an
-  // existing room, so move the timestamp on until the ID is new.
-  while (template.type === 'm.room.create' && (await storage.rooms.getRoom(built.roomId)) !== null) {
-    built = build(built.pdu.origin_server_ts + 1);
-  }
+  const built = build(template.originServerTs ?? ctx.deps.clock.now());
   if (Buffer.byteLength(canonicalJson(built.pdu as JsonObject), 'utf8') > MAX_PDU_BYTES) {
     throw new MatrixError(413, 'M_TOO_LARGE', `The event is larger than ${MAX_PDU_BYTES} bytes`);
   }
@@ -122,6 +122,7 @@ export async function prepareLocalEvent(
   const authState = new Map(authEvents.map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.pdu]));
   const result = authorizeEvent({ event: built.pdu, eventId: built.eventId, roomVersion, authState });
   if (!result.allowed) throw onAuthFailure(result.reason);
+  if (built.pdu.type === 'm.room.redaction') await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState));
 
   return { eventId: built.eventId, roomId: built.roomId, pdu: built.pdu, before, prevEventIds: prevEvents.map((event) => event.eventId), extremities };
 }
@@ -182,7 +183,8 @@ export async function sendLocalEvent(
   });
 }
 
-function sessionSource(session: WriteSession): BuildSource {
+/** Building inside `session`'s transaction, seeing what it wrote. */
+export function sessionSource(session: WriteSession): BuildSource {
   return { storage: session.tx, groups: session.cache, pendingTips: session.tips };
 }
 

@@ -11,6 +11,7 @@ import { buildingBlockOf, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
 import { diffStates, loadGroup, pendingGroupCache, resolveStates, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
 import { recordRelation } from './relations-write.js';
+import { applyRedaction } from './redaction.js';
 import type { PersistedEvent } from './types.js';
 
 /** One write transaction and what it produced, published after commit. */
@@ -141,7 +142,7 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
 
   await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
   await recordRelation(tx, storedEvent);
-  if (pdu.type === 'm.room.redaction') await applyRedaction(ctx, session, roomVersion, storedEvent);
+  if (pdu.type === 'm.room.redaction') await applyRedaction(ctx, tx, roomVersion, storedEvent, before.state);
   return persisted;
 }
 
@@ -242,29 +243,6 @@ async function applyMembershipChanges(
     session.users.add(member.state_key);
   }
   await session.tx.roomState.applyMembershipChanges(changes);
-}
-
-/**
- * An accepted redaction marks its target redacted when the target is in the same room and the redaction is
- * allowed for it (v3+: same sender domain, or the redaction passed the power check at send time, which the
- * caller ensures for local events). The original is kept for the retention window.
- * https://spec.matrix.org/v1.19/rooms/v11/#handling-redactions
- */
-async function applyRedaction(ctx: RoomsContext, session: WriteSession, roomVersion: RoomVersion, redaction: StoredEvent): Promise<void> {
-  const targetId = redactionTarget(redaction.pdu, roomVersion);
-  if (targetId === undefined) return;
-  const [target] = await session.tx.events.getEvents([targetId]);
-  if (target === undefined || target.roomId !== redaction.roomId || target.redactedBy !== null) return;
-  await session.tx.events.markRedacted(targetId, redaction.eventId);
-  // A redacted child breaks its relationship: it leaves /relations and every aggregation.
-  await session.tx.roomState.removeRelation(targetId);
-  await session.tx.roomState.retainRedacted(targetId, redaction.eventId, ctx.deps.clock.now() + ctx.redactionRetentionMs);
-}
-
-/** The event a redaction redacts: `content.redacts` from v11, top-level `redacts` before. */
-export function redactionTarget(pdu: Pdu, roomVersion: RoomVersion): string | undefined {
-  const target = roomVersion.redactsInContent ? pdu.content.redacts : pdu.redacts;
-  return typeof target === 'string' ? target : undefined;
 }
 
 function toStoredEvent(event: PersistedEvent): StoredEvent {

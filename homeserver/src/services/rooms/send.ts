@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
  */
-import { canonicalJson, readPowerLevels, redactEvent, roomCreators, userPowerLevel, type JsonObject, type Pdu } from '@parley/federation';
+import { canonicalJson, redactEvent, type JsonObject, type Pdu } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
@@ -22,6 +22,7 @@ import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.j
  */
 export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): Promise<PersistedEvent> {
   requireRoomId(request.roomId);
+  requireNotCreate(request.type);
   if (request.type === 'm.room.power_levels' && request.stateKey === '') requireWellFormedPowerLevels(request.content);
   const version = await requireRoomVersion(ctx, ctx.deps.storage, request.roomId);
   const { txn } = request;
@@ -60,6 +61,16 @@ export async function sendEvent(ctx: RoomsContext, request: LocalEventRequest): 
   }
 }
 
+/**
+ * A room has one create event, its first (auth rules: "If it has any prev_events, reject"); POST /createRoom and
+ * upgrades write it. Sent into an existing room it is refused from every route, in every room version.
+ * https://spec.matrix.org/v1.19/rooms/v12/#authorization-rules
+ */
+function requireNotCreate(type: string): void {
+  // NOTSPEC: the spec names no error for this; 403 like any event the auth rules refuse.
+  if (type === 'm.room.create') throw new MatrixError(403, 'M_FORBIDDEN', 'm.room.create can only be sent by creating a room');
+}
+
 /** Rolls back a send whose client transaction ID another send of the same request stored first. */
 class TxnAlreadyUsed extends Error {}
 
@@ -85,7 +96,10 @@ export async function sendMessage(
   txnId: string,
   content: JsonObject,
 ): Promise<{ eventId: string }> {
-  const event = await sendEvent(ctx, { roomId, sender: requester.userId, type, content, txn: { scope: requireScope(requester), txnId } });
+  // A redaction sent here names its target in the content (the v11 form, MSC2174); the builder puts it where the
+  // room version wants it, so every version's redaction goes through the same checks.
+  const redacts = type === 'm.room.redaction' && typeof content.redacts === 'string' ? { redacts: content.redacts } : {};
+  const event = await sendEvent(ctx, { roomId, sender: requester.userId, type, content, ...redacts, txn: { scope: requireScope(requester), txnId } });
   return { eventId: event.eventId };
 }
 
@@ -102,6 +116,7 @@ export async function setState(
   content: JsonObject,
 ): Promise<{ eventId: string }> {
   requireRoomId(roomId);
+  requireNotCreate(type);
   const currentId = await ctx.deps.storage.events.getCurrentStateEventId(roomId, type, stateKey);
   if (currentId !== null) {
     const [current] = await ctx.deps.storage.events.getEvents([currentId]);
@@ -115,7 +130,8 @@ export async function setState(
 
 /**
  * PUT /rooms/{id}/redact/{eventId}/{txnId}. Allowed for the event's sender and for users with the `redact`
- * power level; the redaction event itself is kept, the target is served redacted from then on.
+ * power level (checked in the pipeline: redaction.ts); the redaction event itself is kept, the target is served
+ * redacted from then on.
  */
 export async function redact(
   ctx: RoomsContext,
@@ -126,20 +142,8 @@ export async function redact(
   options: { reason?: string } = {},
 ): Promise<{ eventId: string }> {
   requireRoomId(roomId);
-  const version = await requireRoomVersion(ctx, ctx.deps.storage, roomId);
-  const [target] = await ctx.deps.storage.events.getEvents([eventId]);
-  if (target === undefined || target.roomId !== roomId) throw new MatrixError(404, 'M_NOT_FOUND', `Event ${eventId} not found in ${roomId}`);
-  if (target.sender !== requester.userId) {
-    const state = await ctx.deps.storage.events.getCurrentState(roomId);
-    const wanted = state.filter((entry) => entry.stateKey === '' && (entry.type === 'm.room.power_levels' || entry.type === 'm.room.create'));
-    const events = await ctx.deps.storage.events.getEvents(wanted.map((entry) => entry.eventId));
-    const create = events.find((event) => event.type === 'm.room.create');
-    const levels = readPowerLevels(events.find((event) => event.type === 'm.room.power_levels')?.pdu.content, version);
-    const creators = create ? roomCreators(create.pdu, version) : [];
-    if (userPowerLevel(requester.userId, levels, creators, version) < levels.redact) {
-      throw new MatrixError(403, 'M_FORBIDDEN', 'You may not redact events of other users in this room');
-    }
-  }
+  // Who may redact what is decided in the pipeline (redaction.ts), the same for PUT /send/m.room.redaction.
+  await requireRoomVersion(ctx, ctx.deps.storage, roomId);
   const content: JsonObject = options.reason === undefined ? {} : { reason: options.reason };
   const event = await sendEvent(ctx, {
     roomId,

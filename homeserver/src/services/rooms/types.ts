@@ -26,6 +26,8 @@ export interface CreateRoomRequest {
   name?: string;
   topic?: string;
   invite?: string[];
+  /** Counted against the invite limit; third-party invites are not supported (400 M_UNRECOGNIZED when given). */
+  invite_3pid?: readonly unknown[];
   room_version?: string;
   creation_content?: JsonObject;
   initial_state?: { type: string; state_key?: string; content: JsonObject }[];

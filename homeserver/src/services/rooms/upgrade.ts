@@ -4,13 +4,13 @@
  * power levels. Also the hook that copies a user's room tags when they first join a successor room.
  * https://spec.matrix.org/v1.19/client-server-api/#server-behaviour-16
  */
-import { randomBytes } from 'node:crypto';
 import { findRoomVersion, isValidUserId, stateKeyString, type JsonObject, type JsonValue, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { StoredEvent } from '../../storage/index.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
 import { requireRoomId } from './membership.js';
-import { buildAndPersist } from './local-event.js';
+import { persistCreateEvent, yieldToEventLoop } from './create-event.js';
+import { buildAndPersist, forbidden } from './local-event.js';
 import { runRoomWrite } from './persist.js';
 import { maySendState } from './power.js';
 import { memberContent } from './profile.js';
@@ -70,16 +70,12 @@ export async function upgradeRoom(ctx: RoomsContext, requester: RoomRequester, r
     if (oldCreate?.pdu.content['m.federate'] !== undefined) createContent['m.federate'] = oldCreate.pdu.content['m.federate'];
     if (!newVersion.implicitRoomCreator) createContent.creator = upgrader;
     if (additionalCreators.length > 0) createContent.additional_creators = additionalCreators;
-    const create = await buildAndPersist(ctx, session, newVersion, {
-      ...(newVersion.roomIdIsCreateEventHash ? {} : { roomId: newRoomIdFor(ctx) }),
-      sender: upgrader,
-      type: 'm.room.create',
-      stateKey: '',
-      content: createContent,
-    });
+    const create = await persistCreateEvent(ctx, session, newVersion, { sender: upgrader, content: createContent }, forbidden);
     const newRoomId = create.roomId;
-    const send = (type: string, stateKey: string, content: JsonObject) =>
-      buildAndPersist(ctx, session, newVersion, { roomId: newRoomId, sender: upgrader, type, stateKey, content });
+    const send = async (type: string, stateKey: string, content: JsonObject) => {
+      await yieldToEventLoop();
+      return buildAndPersist(ctx, session, newVersion, { roomId: newRoomId, sender: upgrader, type, stateKey, content });
+    };
     await send('m.room.member', upgrader, upgraderMember);
     // The upgrader first gets the power to send everything that follows; the copied levels come last.
     await send('m.room.power_levels', '', levels.initial);
@@ -152,11 +148,6 @@ async function restrictOldRoom(ctx: RoomsContext, roomId: string, upgrader: stri
   } catch (error) {
     ctx.deps.logger.warn({ err: error, roomId }, 'could not restrict the power levels of an upgraded room');
   }
-}
-
-/** v1-v11: `!<18 random characters>:<server name>`. */
-function newRoomIdFor(ctx: RoomsContext): string {
-  return `!${randomBytes(14).toString('base64url').slice(0, 18)}:${ctx.deps.serverName}`;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { stateKeyString } from '@parley/federation';
 import type { Storage, StoredEvent } from '../../storage/index.js';
 import type { RoomsContext } from './context.js';
+import { withoutUnappliedRedactions } from './redaction.js';
 import { loadGroups } from './state.js';
 
 export type HistoryVisibility = 'world_readable' | 'shared' | 'invited' | 'joined';
@@ -26,7 +27,8 @@ interface VisibilityState {
 
 /**
  * The events of `events` that `userId` may see, in order. The state *at* each event decides; for the user's own
- * member events and for history visibility events, the state before or after the event may allow it.
+ * member events and for history visibility events, the state before or after the event may allow it. Redactions
+ * that redacted nothing are never shown (redaction.ts).
  */
 export async function filterEventsForUser(
   ctx: RoomsContext,
@@ -65,7 +67,7 @@ export async function filterEventsForUser(
     }
     if (allowed) visible.push(event);
   }
-  return visible;
+  return withoutUnappliedRedactions(storage, visible);
 }
 
 /** The spec's five rules, in order. */

@@ -1,6 +1,6 @@
 /** The rooms this server knows about. */
 import type { RoomRecord, RoomRepository } from '../index.js';
-import { insertIgnoringConflicts, toBoolean, type SqlContext } from './dialect.js';
+import { toBoolean, type SqlContext } from './dialect.js';
 
 interface RoomRow {
   room_id: string;
@@ -14,7 +14,10 @@ export function createRoomRepository(ctx: SqlContext): RoomRepository {
   return {
     async addRoom(room) {
       const row = { room_id: room.roomId, room_version: room.roomVersion, creator: room.creator, is_public: room.isPublic };
-      await insertIgnoringConflicts(db, 'rooms', [row], ['room_id']);
+      // The primary key decides between concurrent creators: on PostgreSQL a second insert of the same ID waits for
+      // the first transaction and then inserts nothing.
+      const inserted: unknown[] = await db('rooms').insert(row).onConflict('room_id').ignore().returning('room_id');
+      return inserted.length > 0;
     },
 
     async getRoom(roomId) {
