@@ -23,6 +23,16 @@ forEachDatabase('E2eeStore', (getStorage) => {
       expect(await e2ee.getDeviceKeys(userId, 'DEV2')).not.toBeNull();
     });
 
+    it('keeps the first of two concurrent adds of the same one-time key instead of failing the second', async () => {
+      const { e2ee } = getStorage();
+      const userId = uniqueId('@');
+      const key = { algorithm: 'signed_curve25519', keyId: 'SAME', key: { key: 'first' } };
+      await e2ee.addOneTimeKeys(userId, 'D', [key], 1);
+      await expect(e2ee.addOneTimeKeys(userId, 'D', [key, { ...key, keyId: 'OTHER' }], 2)).resolves.toBeUndefined();
+      expect(await e2ee.countOneTimeKeys(userId, 'D')).toEqual({ signed_curve25519: 2 });
+      expect(await e2ee.getOneTimeKeys(userId, 'D', [{ algorithm: key.algorithm, keyId: 'SAME' }])).toEqual([key]);
+    });
+
     it('claims one-time keys oldest first, each once, then falls back to the fallback key', async () => {
       const storage = getStorage();
       const userId = uniqueId('@');

@@ -87,7 +87,11 @@ export function createE2eeStore(ctx: SqlContext): E2eeStore {
             key_json: JSON.stringify(key.key),
             added_ts: addedTs,
           })),
-        );
+        )
+          // A client that sends the same upload twice at once (matrix-js-sdk does) passes the caller's duplicate
+          // check in both requests; the first insert wins and the second is the no-op it would have been.
+          .onConflict(['user_id', 'device_id', 'algorithm', 'key_id'])
+          .ignore();
       }
     },
 
