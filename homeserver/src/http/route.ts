@@ -134,11 +134,16 @@ function routeHandlers(route: Route<unknown, unknown, RouteAuth>, options: Mount
 }
 
 /**
- * Refuses path parameters and query values holding a NUL or a lone surrogate with 400 `M_INVALID_PARAM`: neither can be
- * stored (PostgreSQL) or be part of a valid ID. (A broken %-escape in the path is refused by the router, see errors.ts.)
+ * Refuses path parameters and query values holding a NUL or a lone surrogate, and query strings whose %-escapes are not
+ * UTF-8, with 400 `M_INVALID_PARAM`: none can be stored (PostgreSQL) or be part of a valid ID. (A broken %-escape in the
+ * path is refused by the router, see errors.ts.)
  */
 // NOTSPEC: the spec does not say; the same gate as for JSON bodies, so no such value reaches a handler or the database.
 function checkParams(req: Request): void {
+  const queryStart = req.originalUrl.indexOf('?');
+  if (queryStart >= 0 && !isWellFormedEncoding(req.originalUrl.slice(queryStart + 1))) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'Malformed percent-encoding in the query string');
+  }
   const sources = [
     ['path parameter', req.params],
     ['query parameter', req.query],
@@ -146,6 +151,16 @@ function checkParams(req: Request): void {
   for (const [where, values] of sources) {
     const problem = findUnsafeJson(values, 4);
     if (problem) throw new MatrixError(400, 'M_INVALID_PARAM', `Bad ${where}: ${problem.message}`);
+  }
+}
+
+/** False for a broken %-escape or escapes that are not UTF-8 (e.g. `%ED%A0%80`, a lone surrogate's CESU-8 bytes). */
+function isWellFormedEncoding(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

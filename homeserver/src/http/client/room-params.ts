@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_JSON_MAX_DEPTH, parseCheckedJson } from '../../json-input.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomEventFilter } from '../../services/rooms/index.js';
+import { roomEventFilterSchema } from '../../services/sync/index.js';
 
 /** Any JSON object (event content). */
 export const contentSchema = z.record(z.string(), z.unknown()).transform((value) => value as JsonObject);
@@ -55,5 +56,7 @@ export function parseFilter(text: string | undefined): RoomEventFilter | undefin
     notJson: () => new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter'),
   });
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
-  return parsed as RoomEventFilter;
+  const result = roomEventFilterSchema.safeParse(parsed);
+  if (!result.success) throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid filter: ${result.error.issues[0]?.message ?? 'malformed'}`);
+  return result.data as RoomEventFilter;
 }

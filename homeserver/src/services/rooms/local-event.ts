@@ -23,6 +23,7 @@ import {
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './caches.js';
+import { requireCanonicalTemplate } from './canonical-content.js';
 import type { RoomsContext } from './context.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
 import { stateAfterEvents, type GroupCache, type StateBefore } from './state.js';
@@ -78,6 +79,7 @@ export async function prepareLocalEvent(
   extremities: readonly string[],
   onAuthFailure: AuthFailure = forbidden,
 ): Promise<PreparedEvent> {
+  requireCanonicalTemplate(template);
   const { storage } = source;
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
