@@ -153,6 +153,22 @@ const table: [string, Case['method'], (w: World) => string, unknown, number, str
   ['unknown filter ID', 'GET', (w) => `/v3/user/${u(w)}/filter/987654`, undefined, 404, 'M_NOT_FOUND'],
   ['unknown push rule kind', 'PUT', () => '/v3/pushrules/global/sideways/r1', { actions: [] }, 400, 'M_INVALID_PARAM'],
 
+  // A NUL (or a lone surrogate's non-UTF-8 bytes) in a path parameter: 400 M_INVALID_PARAM before any handler runs.
+  ['NUL in txnId: send', 'PUT', (w) => `${r(w)}/send/m.room.message/a%00b`, { msgtype: 'm.text', body: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in event type: send', 'PUT', (w) => `${r(w)}/send/m.room%00.message/p1`, { msgtype: 'm.text', body: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in state key: state', 'PUT', (w) => `${r(w)}/state/m.room.topic/a%00`, { topic: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in room ID: join', 'POST', () => '/v3/join/!a%00b:x', {}, 400, 'M_INVALID_PARAM'],
+  ['NUL in alias: directory', 'PUT', () => '/v3/directory/room/%23a%00b:x', { room_id: '!a:x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in type: account data', 'PUT', (w) => `/v3/user/${u(w)}/account_data/org.parley%00`, { v: 1 }, 400, 'M_INVALID_PARAM'],
+  ['NUL in tag: tags', 'PUT', (w) => `/v3/user/${u(w)}/rooms/${enc(w.room)}/tags/u.a%00`, {}, 400, 'M_INVALID_PARAM'],
+  ['NUL in key name: profile', 'PUT', (w) => `/v3/profile/${u(w)}/org.a%00`, { 'org.a': 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in rule ID: pushrules', 'PUT', () => '/v3/pushrules/global/override/r%00', { actions: [] }, 400, 'M_INVALID_PARAM'],
+  ['NUL in device ID: devices', 'PUT', () => '/v3/devices/D%00', { display_name: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in filter ID: filter', 'GET', (w) => `/v3/user/${u(w)}/filter/1%00`, undefined, 400, 'M_INVALID_PARAM'],
+  ['non-UTF-8 escape in txnId: send', 'PUT', (w) => `${r(w)}/send/m.room.message/a%ED%A0%80`, { msgtype: 'm.text', body: 'x' }, 400, 'M_INVALID_PARAM'],
+  ['NUL in a query value: messages', 'GET', (w) => `${r(w)}/messages?dir=b&from=a%00`, undefined, 400, 'M_INVALID_PARAM'],
+  ['NUL unauthenticated: register/available', 'GET', () => '/v3/register/available?username=a%00', undefined, 400, 'M_INVALID_PARAM', 'none'],
+
   // Someone else's data: 403 M_FORBIDDEN.
   ['account data of another user', 'PUT', (w) => `/v3/user/${enc(w.bob.userId)}/account_data/org.parley.test`, { v: 2 }, 403, 'M_FORBIDDEN'],
   ['profile of another user', 'PUT', (w) => `/v3/profile/${enc(w.bob.userId)}/displayname`, { displayname: 'bobby' }, 403, 'M_FORBIDDEN'],
@@ -255,3 +271,210 @@ forEachDialect(
   },
   { config: { max_request_body_bytes: MAX_BODY } },
 );
+
+/*
+ * Bad JSON values on every endpoint family: each family's request carries the value BAD in one slot, and each
+ * variant puts raw JSON text there. NUL, lone surrogates and deep nesting are refused by the input gate everywhere
+ * (400 M_BAD_JSON in bodies, 400 M_INVALID_PARAM in query parameters); floats and integers outside the canonical
+ * range are refused (400 M_BAD_JSON) where the value is hashed or signed (events, keys), and elsewhere get what the
+ * family says. Never a 5xx, on either database.
+ */
+const BAD = '@@BAD@@';
+const DEPTH = 10_000;
+
+type Variant = 'NUL in a string' | 'NUL in a key' | 'lone surrogate' | 'lone surrogate in a key' | 'float' | '2**60' | '1e20' | 'deep nesting';
+
+/** Raw JSON text of each variant (what replaces `"@@BAD@@"`). */
+const VARIANTS: Record<Variant, string> = {
+  'NUL in a string': '"a\\u0000b"',
+  'NUL in a key': '{"a\\u0000b":"x"}',
+  'lone surrogate': '"x\\ud800y"',
+  'lone surrogate in a key': '{"\\udc00":"x"}',
+  float: '0.5',
+  '2**60': '1152921504606846976',
+  '1e20': '1e20',
+  'deep nesting': `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`,
+};
+const NUMBERS: Variant[] = ['float', '2**60', '1e20'];
+
+type Outcome = readonly [status: number, errcode: string | null];
+const BAD_JSON: Outcome = [400, 'M_BAD_JSON'];
+const INVALID_PARAM: Outcome = [400, 'M_INVALID_PARAM'];
+
+interface Family {
+  name: string;
+  method: Case['method'];
+  /** The path, `BAD` standing for a query value when `query` is set. */
+  path: (w: ValueWorld) => string;
+  /** The body with `BAD` in one slot (absent for GET families). */
+  body?: (w: ValueWorld) => unknown;
+  /** Who sends it: alice's token, none, or a fresh login of alice's (for /logout, which ends the session). */
+  as?: 'alice' | 'none' | 'fresh';
+  /** What the numeric variants get (the other variants get the gate's 400). */
+  numbers: Outcome;
+  /** What the gate's variants get when not the gate's 400: a route that reads no body. */
+  gate?: Outcome;
+  /** What 100 levels of brackets in a plain (non-JSON) query value get; it is just a string there. */
+  deep?: Outcome;
+  /** True when `BAD` is inside a JSON filter in the query string (the gate answers M_INVALID_PARAM there). */
+  query?: true;
+}
+
+interface ValueWorld {
+  alice: TestUser;
+  bob: TestUser;
+  room: string;
+  event: string;
+  backup: string;
+}
+
+const rv = (w: ValueWorld): string => `/v3/rooms/${enc(w.room)}`;
+const uv = (w: ValueWorld): string => enc(w.alice.userId);
+const OK: Outcome = [200, null];
+
+const families: Family[] = [
+  // auth and account
+  { name: 'register', method: 'POST', path: () => '/v3/register', body: () => ({ username: BAD, password: 'p', auth: { type: 'm.login.dummy' } }), as: 'none', numbers: BAD_JSON },
+  { name: 'login', method: 'POST', path: () => '/v3/login', body: () => ({ type: 'm.login.password', identifier: { type: 'm.id.user', user: BAD }, password: 'p' }), as: 'none', numbers: BAD_JSON },
+  { name: 'login (identifier)', method: 'POST', path: () => '/v3/login', body: () => ({ type: 'm.login.password', identifier: BAD, password: 'p' }), as: 'none', numbers: BAD_JSON },
+  { name: 'refresh', method: 'POST', path: () => '/v3/refresh', body: () => ({ refresh_token: BAD }), as: 'none', numbers: BAD_JSON },
+  { name: 'logout', method: 'POST', path: () => '/v3/logout', body: () => ({ x: BAD }), as: 'fresh', numbers: OK, gate: OK },
+  { name: 'account/password', method: 'POST', path: () => '/v3/account/password', body: () => ({ new_password: BAD, auth: { type: 'm.login.password' } }), numbers: BAD_JSON },
+  { name: 'account/deactivate', method: 'POST', path: () => '/v3/account/deactivate', body: () => ({ erase: BAD }), numbers: BAD_JSON },
+  { name: 'register/available', method: 'GET', path: () => `/v3/register/available?username=${BAD}`, numbers: OK, deep: [400, 'M_INVALID_USERNAME'] },
+  // profile
+  { name: 'profile displayname', method: 'PUT', path: (w) => `/v3/profile/${uv(w)}/displayname`, body: () => ({ displayname: BAD }), numbers: BAD_JSON },
+  { name: 'profile custom field', method: 'PUT', path: (w) => `/v3/profile/${uv(w)}/org.parley.extra`, body: () => ({ 'org.parley.extra': BAD }), numbers: OK },
+  // rooms
+  { name: 'createRoom', method: 'POST', path: () => '/v3/createRoom', body: () => ({ creation_content: { extra: BAD } }), numbers: BAD_JSON },
+  { name: 'createRoom initial_state', method: 'POST', path: () => '/v3/createRoom', body: () => ({ initial_state: [{ type: 'org.parley.x', state_key: '', content: { v: BAD } }] }), numbers: BAD_JSON },
+  { name: 'createRoom power override', method: 'POST', path: () => '/v3/createRoom', body: () => ({ power_level_content_override: { users_default: BAD } }), numbers: BAD_JSON },
+  { name: 'send', method: 'PUT', path: (w) => `${rv(w)}/send/m.room.message/${uniqueLocalpart('t')}`, body: () => ({ msgtype: 'm.text', body: 'x', extra: BAD }), numbers: BAD_JSON },
+  { name: 'state', method: 'PUT', path: (w) => `${rv(w)}/state/org.parley.x`, body: () => ({ v: BAD }), numbers: BAD_JSON },
+  { name: 'state power levels', method: 'PUT', path: (w) => `${rv(w)}/state/m.room.power_levels`, body: () => ({ users_default: BAD }), numbers: BAD_JSON },
+  { name: 'redact', method: 'PUT', path: (w) => `${rv(w)}/redact/${enc(w.event)}/${uniqueLocalpart('t')}`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  { name: 'invite', method: 'POST', path: (w) => `${rv(w)}/invite`, body: (w) => ({ user_id: w.bob.userId, reason: BAD }), numbers: BAD_JSON },
+  { name: 'kick', method: 'POST', path: (w) => `${rv(w)}/kick`, body: (w) => ({ user_id: w.bob.userId, reason: BAD }), numbers: BAD_JSON },
+  { name: 'ban', method: 'POST', path: (w) => `${rv(w)}/ban`, body: (w) => ({ user_id: w.bob.userId, reason: BAD }), numbers: BAD_JSON },
+  { name: 'join', method: 'POST', path: (w) => `/v3/join/${enc(w.room)}`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  { name: 'knock', method: 'POST', path: (w) => `/v3/knock/${enc(w.room)}`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  { name: 'leave', method: 'POST', path: (w) => `${rv(w)}/leave`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  { name: 'alias', method: 'PUT', path: (w) => `/v3/directory/room/${enc(`#${uniqueLocalpart('a')}:${w.alice.userId.split(':')[1]}`)}`, body: () => ({ room_id: BAD }), numbers: BAD_JSON },
+  { name: 'directory visibility', method: 'PUT', path: (w) => `/v3/directory/list/room/${enc(w.room)}`, body: () => ({ visibility: BAD }), numbers: BAD_JSON },
+  { name: 'publicRooms', method: 'POST', path: () => '/v3/publicRooms', body: () => ({ filter: { generic_search_term: BAD } }), numbers: BAD_JSON },
+  { name: 'read_markers', method: 'POST', path: (w) => `${rv(w)}/read_markers`, body: () => ({ 'm.fully_read': BAD }), numbers: BAD_JSON },
+  { name: 'receipt', method: 'POST', path: (w) => `${rv(w)}/receipt/m.read/${enc(w.event)}`, body: () => ({ thread_id: BAD }), numbers: INVALID_PARAM },
+  { name: 'typing', method: 'PUT', path: (w) => `${rv(w)}/typing/${uv(w)}`, body: () => ({ typing: true, timeout: BAD }), numbers: OK },
+  { name: 'upgrade', method: 'POST', path: (w) => `${rv(w)}/upgrade`, body: () => ({ new_version: BAD }), numbers: BAD_JSON },
+  { name: 'report event', method: 'POST', path: (w) => `${rv(w)}/report/${enc(w.event)}`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  { name: 'report room', method: 'POST', path: (w) => `${rv(w)}/report`, body: () => ({ reason: BAD }), numbers: BAD_JSON },
+  // sync, filters, reads with JSON in the query
+  { name: 'filter upload', method: 'POST', path: (w) => `/v3/user/${uv(w)}/filter`, body: () => ({ room: { timeline: { types: [BAD] } } }), numbers: BAD_JSON },
+  { name: 'sync inline filter', method: 'GET', path: () => `/v3/sync?timeout=0&filter=${BAD}`, query: true, numbers: BAD_JSON },
+  { name: 'messages filter', method: 'GET', path: (w) => `${rv(w)}/messages?dir=b&filter=${BAD}`, query: true, numbers: INVALID_PARAM },
+  { name: 'context filter', method: 'GET', path: (w) => `${rv(w)}/context/${enc(w.event)}?filter=${BAD}`, query: true, numbers: INVALID_PARAM },
+  { name: 'messages from', method: 'GET', path: (w) => `${rv(w)}/messages?dir=b&from=${BAD}`, numbers: INVALID_PARAM },
+  { name: 'relations limit', method: 'GET', path: (w) => `/v1/rooms/${enc(w.room)}/relations/${enc(w.event)}?limit=${BAD}`, numbers: INVALID_PARAM },
+  // user data
+  { name: 'account data', method: 'PUT', path: (w) => `/v3/user/${uv(w)}/account_data/org.parley.values`, body: () => ({ v: BAD }), numbers: OK },
+  { name: 'room account data', method: 'PUT', path: (w) => `/v3/user/${uv(w)}/rooms/${enc(w.room)}/account_data/org.parley.values`, body: () => ({ v: BAD }), numbers: OK },
+  { name: 'tags', method: 'PUT', path: (w) => `/v3/user/${uv(w)}/rooms/${enc(w.room)}/tags/u.values`, body: () => ({ order: 0.25, extra: BAD }), numbers: OK },
+  { name: 'push rule', method: 'PUT', path: () => '/v3/pushrules/global/override/values', body: () => ({ actions: ['notify'], conditions: [{ kind: 'event_match', key: 'content.body', pattern: BAD }] }), numbers: BAD_JSON },
+  { name: 'push rule actions', method: 'PUT', path: () => '/v3/pushrules/global/override/.m.rule.master/actions', body: () => ({ actions: [BAD] }), numbers: BAD_JSON },
+  { name: 'devices', method: 'PUT', path: (w) => `/v3/devices/${enc(w.alice.deviceId)}`, body: () => ({ display_name: BAD }), numbers: BAD_JSON },
+  { name: 'delete_devices', method: 'POST', path: () => '/v3/delete_devices', body: () => ({ devices: [BAD] }), numbers: BAD_JSON },
+  // end-to-end encryption
+  { name: 'keys/upload device keys', method: 'POST', path: () => '/v3/keys/upload', body: (w) => ({ device_keys: { user_id: w.alice.userId, device_id: w.alice.deviceId, algorithms: [], keys: {}, signatures: {}, extra: BAD } }), numbers: BAD_JSON },
+  { name: 'keys/upload one-time keys', method: 'POST', path: () => '/v3/keys/upload', body: () => ({ one_time_keys: { 'signed_curve25519:AAAA': { key: 'k', signatures: {}, extra: BAD } } }), numbers: BAD_JSON },
+  { name: 'keys/query', method: 'POST', path: () => '/v3/keys/query', body: (w) => ({ device_keys: { [w.alice.userId]: [BAD] } }), numbers: BAD_JSON },
+  { name: 'keys/claim', method: 'POST', path: () => '/v3/keys/claim', body: (w) => ({ one_time_keys: { [w.alice.userId]: { [w.alice.deviceId]: BAD } } }), numbers: BAD_JSON },
+  { name: 'keys/device_signing', method: 'POST', path: () => '/v3/keys/device_signing/upload', body: (w) => ({ master_key: { user_id: w.alice.userId, usage: ['master'], keys: {}, extra: BAD } }), numbers: BAD_JSON },
+  { name: 'keys/signatures', method: 'POST', path: () => '/v3/keys/signatures/upload', body: (w) => ({ [w.alice.userId]: { [w.alice.deviceId]: { extra: BAD } } }), numbers: BAD_JSON },
+  { name: 'sendToDevice', method: 'PUT', path: () => `/v3/sendToDevice/org.parley.x/${uniqueLocalpart('t')}`, body: (w) => ({ messages: { [w.bob.userId]: { '*': { v: BAD } } } }), numbers: OK },
+  { name: 'key backup version', method: 'PUT', path: (w) => `/v3/room_keys/version/${w.backup}`, body: (w) => ({ algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'cHVibGlj', v: BAD }, version: w.backup }), numbers: OK },
+  { name: 'key backup session', method: 'PUT', path: (w) => `/v3/room_keys/keys/${enc(w.room)}/sess1?version=${w.backup}`, body: () => ({ first_message_index: 0, forwarded_count: 0, is_verified: false, session_data: { v: BAD } }), numbers: OK },
+  // discovery
+  { name: 'user_directory', method: 'POST', path: () => '/v3/user_directory/search', body: () => ({ search_term: BAD }), numbers: BAD_JSON },
+  { name: 'search', method: 'POST', path: () => '/v3/search', body: () => ({ search_categories: { room_events: { search_term: BAD } } }), numbers: BAD_JSON },
+  { name: 'presence', method: 'PUT', path: (w) => `/v3/presence/${uv(w)}/status`, body: () => ({ presence: 'online', status_msg: BAD }), numbers: BAD_JSON },
+];
+
+/** Deep nesting in a query string stays within the URL limits: 100 levels, beyond json_max_depth (64). */
+const QUERY_DEEP = `${'['.repeat(100)}${']'.repeat(100)}`;
+
+/** The request for `family` with `variant` in its slot: [path, raw body]. */
+function badRequest(family: Family, variant: Variant, w: ValueWorld): [string, string | undefined] {
+  const text = VARIANTS[variant];
+  if (family.body) {
+    return [family.path(w), JSON.stringify(family.body(w)).replace(JSON.stringify(BAD), text)];
+  }
+  if (family.query) {
+    const value = variant === 'deep nesting' ? QUERY_DEEP : text;
+    const filter = family.path(w).includes('/sync') ? `{"room":{"timeline":{"types":[${value}]}}}` : `{"types":[${value}]}`;
+    return [family.path(w).replace(BAD, enc(filter)), undefined];
+  }
+  return [family.path(w).replace(BAD, plainQueryValue(variant)), undefined];
+}
+
+/**
+ * A plain (non-JSON) query value for each variant, %-encoded (the key variants add a parameter with that key). A lone
+ * surrogate has no UTF-8 form, so it is sent as its CESU-8 bytes (`%ED%A0%80`), which are not UTF-8 either.
+ */
+function plainQueryValue(variant: Variant): string {
+  if (variant === 'NUL in a string') return enc('a\u0000b');
+  if (variant === 'NUL in a key') return `x&${enc('a\u0000b')}=1`;
+  if (variant === 'lone surrogate') return 'a%ED%A0%80';
+  if (variant === 'lone surrogate in a key') return 'x&a%ED%A0%80=1';
+  return enc(variant === 'deep nesting' ? QUERY_DEEP : String(JSON.parse(VARIANTS[variant])));
+}
+
+function expected(family: Family, variant: Variant): Outcome {
+  if (NUMBERS.includes(variant)) return family.numbers;
+  if (family.body) return family.gate ?? BAD_JSON;
+  if (family.query || variant !== 'deep nesting') return INVALID_PARAM;
+  return family.deep ?? INVALID_PARAM;
+}
+
+const valueCases = families.flatMap((family) => (Object.keys(VARIANTS) as Variant[]).map((variant) => [`${family.name}: ${variant}`, family, variant] as const));
+
+forEachDialect('bad JSON values on every endpoint family', (server) => {
+  let world: ValueWorld;
+
+  async function freshToken(user: TestUser): Promise<string> {
+    const body = { type: 'm.login.password', identifier: { type: 'm.id.user', user: user.userId }, password: user.password };
+    const answer = await api(server(), 'POST', '/_matrix/client/v3/login', { body });
+    if (answer.status !== 200) throw new Error(`login: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body.access_token as string;
+  }
+
+  beforeAll(async () => {
+    const s = server();
+    const [alice, bob] = await Promise.all(['alice', 'bob'].map((name) => registerUser(s, uniqueLocalpart(name))));
+    if (!alice || !bob) throw new Error('registration failed');
+    const ok = async (method: string, path: string, body: unknown = {}): Promise<Record<string, unknown>> => {
+      const answer = await api(s, method, `/_matrix/client${path}`, { token: alice.accessToken, body });
+      if (answer.status !== 200) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    const room = (await ok('POST', '/v3/createRoom', { preset: 'public_chat' })).room_id as string;
+    const event = (await ok('PUT', `/v3/rooms/${enc(room)}/send/m.room.message/v1`, { msgtype: 'm.text', body: 'hello' })).event_id as string;
+    const backup = (await ok('POST', '/v3/room_keys/version', { algorithm: 'm.megolm_backup.v1.curve25519-aes-sha2', auth_data: { public_key: 'cHVibGlj' } })).version as string;
+    world = { alice, bob, room, event, backup };
+  });
+
+  it.each(valueCases)('%s', async (_name, family, variant) => {
+    const [path, rawBody] = badRequest(family, variant, world);
+    const token = family.as === 'none' ? undefined : family.as === 'fresh' ? await freshToken(world.alice) : world.alice.accessToken;
+    const answer = await api(server(), family.method, `/_matrix/client${path}`, { token, ...(rawBody === undefined ? {} : { rawBody }) });
+    expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(500);
+    const [status, errcode] = expected(family, variant);
+    expect({ status: answer.status, errcode: answer.body.errcode ?? null }, JSON.stringify(answer.body)).toEqual({ status, errcode });
+  });
+
+  it('still answers alice afterwards, and stored nothing from the refused events', async () => {
+    const answer = await api(server(), 'GET', `/_matrix/client${rv(world)}/messages?dir=b&limit=50`, { token: world.alice.accessToken });
+    expect(answer.status).toBe(200);
+    const bodies = (answer.body.chunk as { content: Record<string, unknown> }[]).map((event) => JSON.stringify(event.content));
+    expect(bodies.some((body) => body.includes('\\u0000') || body.includes('\\ud800') || body.includes('1152921504606846976'))).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@
  * @parley/federation: the pure Matrix protocol library. Named exports only; no I/O outside net/.
  */
 export * from './json/canonical.js';
+export * from './json/walk.js';
 export * from './json/dotted-path.js';
 export * from './crypto/base64.js';
 export * from './crypto/keys.js';

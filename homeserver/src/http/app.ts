@@ -18,6 +18,8 @@ export interface AppDependencies {
   config: Pick<Config, 'public_baseurl' | 'well_known' | 'max_request_body_bytes'> & {
     /** `http.trust_proxy`; absent means false. */
     http?: Pick<Config['http'], 'trust_proxy'>;
+    /** `limits.json_max_depth`; absent means the default, 64. */
+    limits?: Pick<Config['limits'], 'json_max_depth'>;
   };
   logger: Logger;
   metrics: HttpMetrics;
@@ -68,6 +70,7 @@ export function createApp(deps: AppDependencies): Express {
   mountRoutes(router, routes, {
     logger: deps.logger,
     maxBodyBytes: deps.config.max_request_body_bytes,
+    jsonMaxDepth: deps.config.limits?.json_max_depth,
     authenticators: deps.authenticators ?? {},
   });
   app.use(router);

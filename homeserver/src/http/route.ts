@@ -6,6 +6,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
 import { MatrixError, methodNotAllowed } from './errors.js';
+import { DEFAULT_JSON_MAX_DEPTH, findUnsafeJson } from '../json-input.js';
 import { jsonBody } from './middleware/json.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -91,6 +92,8 @@ export function defineRoute<Body = undefined, Query = Record<string, unknown>, A
 export interface MountOptions {
   logger: Logger;
   maxBodyBytes: number;
+  /** `limits.json_max_depth`: deepest nesting accepted in a JSON body. Default 64. */
+  jsonMaxDepth?: number;
   authenticators: { [A in RouteAuth]?: Authenticator<A> };
 }
 
@@ -117,6 +120,7 @@ function routeHandlers(route: Route<unknown, unknown, RouteAuth>, options: Mount
     throw new Error(`route ${route.method} ${route.path} needs auth "${route.auth}" but no authenticator is registered`);
   }
   const run: RequestHandler = async (req, res) => {
+    checkParams(req);
     const auth = authenticate ? await authenticate(req) : undefined;
     const body = route.schema ? validateBody(route.schema, req.body) : undefined;
     const query = route.query ? validateQuery(route.query, req.query) : req.query;
@@ -125,7 +129,39 @@ function routeHandlers(route: Route<unknown, unknown, RouteAuth>, options: Mount
     if (!res.headersSent && !res.writableEnded) sendResult(res, result);
   };
   const mark = markRoute(route.path);
-  return route.schema ? [mark, ...jsonBody({ maxBytes: options.maxBodyBytes }), run] : [mark, run];
+  const json = jsonBody({ maxBytes: options.maxBodyBytes, maxDepth: options.jsonMaxDepth ?? DEFAULT_JSON_MAX_DEPTH });
+  return route.schema ? [mark, ...json, run] : [mark, run];
+}
+
+/**
+ * Refuses path parameters and query values holding a NUL or a lone surrogate, and query strings whose %-escapes are not
+ * UTF-8, with 400 `M_INVALID_PARAM`: none can be stored (PostgreSQL) or be part of a valid ID. (A broken %-escape in the
+ * path is refused by the router, see errors.ts.)
+ */
+// NOTSPEC: the spec does not say; the same gate as for JSON bodies, so no such value reaches a handler or the database.
+function checkParams(req: Request): void {
+  const queryStart = req.originalUrl.indexOf('?');
+  if (queryStart >= 0 && !isWellFormedEncoding(req.originalUrl.slice(queryStart + 1))) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', 'Malformed percent-encoding in the query string');
+  }
+  const sources = [
+    ['path parameter', req.params],
+    ['query parameter', req.query],
+  ] as const;
+  for (const [where, values] of sources) {
+    const problem = findUnsafeJson(values, 4);
+    if (problem) throw new MatrixError(400, 'M_INVALID_PARAM', `Bad ${where}: ${problem.message}`);
+  }
+}
+
+/** False for a broken %-escape or escapes that are not UTF-8 (e.g. `%ED%A0%80`, a lone surrogate's CESU-8 bytes). */
+function isWellFormedEncoding(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Records the matched route pattern (not the raw URL) for metrics and logs. */

@@ -3,7 +3,7 @@
  * changes, cross-signing keys and signatures.
  * https://spec.matrix.org/v1.19/client-server-api/#key-management-api
  */
-import { isJsonObject, isValidUserId, type JsonObject } from '@parley/federation';
+import { findNonCanonical, isJsonObject, isValidUserId, type JsonObject } from '@parley/federation';
 import { z } from 'zod';
 import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
@@ -18,21 +18,32 @@ const CLIENT_V3 = '/_matrix/client/v3';
 const jsonObject = z.custom<JsonObject>((value) => isJsonObject(value), { message: 'expected an object' });
 const timeout = z.number().int().nonnegative().optional();
 
+/**
+ * requireCanonicalKeys: a JSON object that is signed (device keys, one-time and fallback keys, cross-signing keys,
+ * signatures), so it must be canonical JSON: a float, an integer outside [-(2**53)+1, (2**53)-1], a lone surrogate or
+ * too deep a nesting is 400 M_BAD_JSON naming the path, before any signature is checked or anything stored.
+ * https://spec.matrix.org/v1.19/appendices/#signing-json
+ */
+const signedJson = jsonObject.superRefine((value, ctx) => {
+  const problem = findNonCanonical(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not canonical JSON: ${problem.message}`, params: { errcode: 'M_BAD_JSON' } });
+});
+
 const uploadBody = z.looseObject({
-  device_keys: jsonObject.nullish(),
-  one_time_keys: jsonObject.nullish(),
-  fallback_keys: jsonObject.nullish(),
+  device_keys: signedJson.nullish(),
+  one_time_keys: signedJson.nullish(),
+  fallback_keys: signedJson.nullish(),
 });
 const queryBody = z.looseObject({ timeout, device_keys: z.record(z.string(), z.array(z.string())) });
 const claimBody = z.looseObject({ timeout, one_time_keys: z.record(z.string(), z.record(z.string(), z.string())) });
 const changesQuery = z.looseObject({ from: z.string(), to: z.string() });
 const deviceSigningBody = z.looseObject({
-  master_key: jsonObject.nullish(),
-  self_signing_key: jsonObject.nullish(),
-  user_signing_key: jsonObject.nullish(),
+  master_key: signedJson.nullish(),
+  self_signing_key: signedJson.nullish(),
+  user_signing_key: signedJson.nullish(),
   auth: authDict.optional(),
 });
-const signaturesBody = z.record(z.string(), z.record(z.string(), jsonObject));
+const signaturesBody = z.record(z.string(), z.record(z.string(), signedJson));
 
 /** 400 M_INVALID_PARAM unless every key of `map` is a user ID. */
 function requireUserIds<T>(map: Record<string, T>): Record<string, T> {

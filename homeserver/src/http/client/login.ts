@@ -12,7 +12,19 @@ import { sessionJson } from './account.js';
 
 const CLIENT_V3 = '/_matrix/client/v3';
 
-const identifier = z.looseObject({ type: z.string() });
+/** The string fields each known identifier type needs. https://spec.matrix.org/v1.19/client-server-api/#identifier-types */
+const IDENTIFIER_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'm.id.user': ['user'],
+  'm.id.thirdparty': ['medium', 'address'],
+  'm.id.phone': ['country', 'phone'],
+};
+
+/** An identifier: a known type must carry its fields as strings (else 400 M_BAD_JSON); unknown types pass to the service. */
+const identifier = z.looseObject({ type: z.string() }).superRefine((value, ctx) => {
+  for (const field of IDENTIFIER_FIELDS[value.type] ?? []) {
+    if (typeof value[field] !== 'string') ctx.addIssue({ code: 'custom', path: [field], message: `${value.type} needs ${field} as a string` });
+  }
+});
 
 const loginBody = z.object({
   type: z.string(),

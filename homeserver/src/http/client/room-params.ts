@@ -4,8 +4,10 @@
  */
 import { isValidEventId, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
 import { z } from 'zod';
+import { DEFAULT_JSON_MAX_DEPTH, parseCheckedJson } from '../../json-input.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomEventFilter } from '../../services/rooms/index.js';
+import { roomEventFilterSchema } from '../../services/sync/index.js';
 
 /** Any JSON object (event content). */
 export const contentSchema = z.record(z.string(), z.unknown()).transform((value) => value as JsonObject);
@@ -47,13 +49,14 @@ export function defined<T extends object>(value: T): T {
 /** Reads the `filter` query parameter of /messages, /context and /relations: an inline JSON RoomEventFilter. */
 export function parseFilter(text: string | undefined): RoomEventFilter | undefined {
   if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
+  const parsed = parseCheckedJson(text, {
+    maxDepth: DEFAULT_JSON_MAX_DEPTH,
+    errcode: 'M_INVALID_PARAM',
     // NOTSPEC: a filter ID (from POST /user/{id}/filter) is not resolved here; only inline JSON filters are read.
-    throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter');
-  }
+    notJson: () => new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON RoomEventFilter'),
+  });
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MatrixError(400, 'M_INVALID_PARAM', 'filter must be a JSON object');
-  return parsed as RoomEventFilter;
+  const result = roomEventFilterSchema.safeParse(parsed);
+  if (!result.success) throw new MatrixError(400, 'M_INVALID_PARAM', `Invalid filter: ${result.error.issues[0]?.message ?? 'malformed'}`);
+  return result.data as RoomEventFilter;
 }

@@ -23,6 +23,7 @@ import {
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './caches.js';
+import { requireCanonicalTemplate } from './canonical-content.js';
 import type { RoomsContext } from './context.js';
 import { powerStateOf, requireLocalRedaction } from './redaction.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
@@ -81,6 +82,7 @@ export async function prepareLocalEvent(
   extremities: readonly string[],
   onAuthFailure: AuthFailure = forbidden,
 ): Promise<PreparedEvent> {
+  requireCanonicalTemplate(template);
   const { storage } = source;
   // A create event starts a room (create-event.ts); into an existing room it is refused, never built.
   if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');

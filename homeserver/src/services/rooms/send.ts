@@ -13,6 +13,7 @@ import { requireRoomId } from './membership.js';
 import { sendLocalEvent } from './local-event.js';
 import { checkLocalRelation } from './relations-write.js';
 import { checkCanonicalAlias } from './aliases.js';
+import { requireCanonicalTemplate } from './canonical-content.js';
 import { requireWellFormedPowerLevels } from './power.js';
 import type { LocalEventRequest, PersistedEvent, RoomRequester } from './types.js';
 
@@ -117,6 +118,8 @@ export async function setState(
 ): Promise<{ eventId: string }> {
   requireRoomId(roomId);
   requireNotCreate(type);
+  // Before comparing with the current state as canonical JSON, which a float would make throw.
+  requireCanonicalTemplate({ type, stateKey, content });
   const currentId = await ctx.deps.storage.events.getCurrentStateEventId(roomId, type, stateKey);
   if (currentId !== null) {
     const [current] = await ctx.deps.storage.events.getEvents([currentId]);

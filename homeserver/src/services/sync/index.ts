@@ -13,7 +13,7 @@ import type { SyncOptions, SyncSources } from './types.js';
 export type * from './types.js';
 export type { SyncService } from './service.js';
 export type { SyncFilter, EventFilter, RoomEventFilter } from './filter.js';
-export { syncFilterSchema, DEFAULT_TIMELINE_LIMIT } from './filter.js';
+export { syncFilterSchema, roomEventFilterSchema, DEFAULT_TIMELINE_LIMIT } from './filter.js';
 export { syncSourcesFrom, type SyncSourceServices } from './sources.js';
 export { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncToken } from './token.js';
 

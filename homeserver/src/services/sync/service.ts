@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { canonicalJson, type JsonObject } from '@parley/federation';
+import { DEFAULT_JSON_MAX_DEPTH, parseCheckedJson } from '../../json-input.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { CoreDeps } from '../deps.js';
 import { emptyResponse, isEmptyResponse, joinedRoomEntry, type SyncContext } from './context.js';
@@ -50,12 +51,11 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
   async function loadFilter(requester: SyncRequester, param: string | undefined): Promise<ResolvedFilter> {
     if (param === undefined || param === '') return resolveFilter({});
     if (param.trimStart().startsWith('{')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(param);
-      } catch {
-        throw new MatrixError(400, 'M_NOT_JSON', 'The filter parameter is not valid JSON');
-      }
+      const json = parseCheckedJson(param, {
+        maxDepth: DEFAULT_JSON_MAX_DEPTH,
+        errcode: 'M_INVALID_PARAM',
+        notJson: () => new MatrixError(400, 'M_NOT_JSON', 'The filter parameter is not valid JSON'),
+      });
       return resolveFilter(parseFilterJson(json));
     }
     const stored = await storage.sync.getFilter(requester.userId, param);

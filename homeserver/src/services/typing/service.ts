@@ -41,7 +41,8 @@ export function createTypingServiceImpl(deps: CoreDeps, callbacks: TypingCallbac
 
   async function startTyping(roomId: string, userId: string, timeoutMs: number): Promise<void> {
     const now = clock.now();
-    const expiresTs = now + Math.min(Math.max(timeoutMs, 0), maxTimeoutMs);
+    // Whole milliseconds: the expiry is an integer column (a float timeout such as 1500.5 would fail on PostgreSQL).
+    const expiresTs = now + Math.floor(Math.min(Math.max(timeoutMs, 0), maxTimeoutMs));
     const position = await storage.transaction(async (tx) => {
       const existing = await tx.ephemeral.getTyping(roomId, userId);
       await tx.ephemeral.upsertTyping({ roomId, userId, expiresTs });
