@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   compileLiteralGlob,
   compileStarGlob,
+  compileStarPattern,
   foldForGlob,
+  starPatternMatches,
   starGlobMatchesWhole,
   starGlobMatchesWords,
   unlimitedGlobBudget,
@@ -91,5 +93,31 @@ describe('star glob', () => {
     expect(words('b', `${'a '.repeat(1_000)}b`, budget)).toBe(false);
     expect(budget.remaining).toBeLessThan(0);
     expect(words('b', `${'a '.repeat(1_000)}b`)).toBe(true);
+  });
+});
+
+describe('star pattern (filter types)', () => {
+  const matches = (pattern: string, value: string): boolean => starPatternMatches(compileStarPattern(pattern), value);
+
+  it('agrees with an anchored regular expression on small inputs', () => {
+    const unit = fc.constantFrom('a', 'b', '.', '?');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(unit, fc.constant('*')), { maxLength: 6 }), fc.array(unit, { maxLength: 10 }), (p, v) => {
+        const source = p.map((char) => (char === '*' ? '.*' : char.replace(/[.?]/g, '\\$&'))).join('');
+        return matches(p.join(''), v.join('')) === new RegExp(`^${source}$`, 's').test(v.join(''));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is case-sensitive and takes ? literally', () => {
+    expect(matches('m.room.*', 'm.room.message')).toBe(true);
+    expect(matches('m.room.*', 'M.room.message')).toBe(false);
+    expect(matches('m.?', 'm.x')).toBe(false);
+  });
+
+  it('answers where a regular expression would backtrack for ever (a hang fails the test by its timeout)', () => {
+    expect(matches(`${'*a'.repeat(20_000)}*b`, 'a'.repeat(255))).toBe(false);
+    expect(matches(`${'*a'.repeat(100)}*b`, `${'a'.repeat(200)}b`)).toBe(true);
   });
 });

@@ -200,3 +200,34 @@ export function starGlobMatchesWhole(glob: StarGlob, value: Int32Array, budget: 
 export function starGlobMatchesWords(glob: StarGlob, value: Int32Array, budget: GlobBudget): boolean {
   return withBudget(() => wordsMatch(glob, value, budget));
 }
+
+/**
+ * A `*`-only pattern as filters use it for event types (`types`, `not_types`): case-sensitive, `?` literal.
+ * Compiled to its literal pieces.
+ * https://spec.matrix.org/v1.19/client-server-api/#filtering
+ */
+export type StarPattern = readonly string[];
+
+export function compileStarPattern(pattern: string): StarPattern {
+  return pattern.split('*');
+}
+
+/**
+ * Whether a compiled `*`-only pattern matches the whole `value`: the first piece is a prefix, the last a suffix,
+ * the middle ones are found left to right with `indexOf`. No backtracking, unlike a `.*` regular expression.
+ */
+export function starPatternMatches(pieces: StarPattern, value: string): boolean {
+  const first = pieces[0] ?? '';
+  if (pieces.length === 1) return first === value;
+  const last = pieces[pieces.length - 1] ?? '';
+  const end = value.length - last.length;
+  if (end < first.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  let position = first.length;
+  for (let index = 1; index < pieces.length - 1; index += 1) {
+    const piece = pieces[index] ?? '';
+    const at = value.indexOf(piece, position);
+    if (at < 0 || at + piece.length > end) return false;
+    position = at + piece.length;
+  }
+  return true;
+}
