@@ -97,7 +97,7 @@ function rateLimitsSchema() {
       create_room: rateLimitAction(0.1, 10, 'POST /createRoom (and room upgrades), per user.'),
       state: rateLimitAction(1, 30, 'State events set through PUT /rooms/{roomId}/state, per user.'),
       membership: rateLimitAction(1, 30, 'Joins, leaves, invites, knocks, kicks, bans, unbans and forgets, per user.'),
-      profile: rateLimitAction(0.1, 10, 'Display name and avatar changes (each is copied into every joined room), per user.'),
+      profile: rateLimitAction(0.1, 10, 'Profile changes (PUT and DELETE /profile/{userId}/{keyName}; display name and avatar changes are copied into every joined room), per user.'),
       key_upload: rateLimitAction(5, 100, 'POST /keys/upload, /keys/device_signing/upload and /keys/signatures/upload, per user.'),
       report: rateLimitAction(0.05, 10, 'Reports of events, rooms and users, per user.'),
     }, MAPPING)
