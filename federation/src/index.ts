@@ -4,6 +4,7 @@
 export * from './json/canonical.js';
 export * from './json/walk.js';
 export * from './json/dotted-path.js';
+export * from './json/star-glob.js';
 export * from './crypto/base64.js';
 export * from './crypto/keys.js';
 export * from './crypto/sign.js';

@@ -97,7 +97,7 @@ function rateLimitsSchema() {
       create_room: rateLimitAction(0.1, 10, 'POST /createRoom (and room upgrades), per user.'),
       state: rateLimitAction(1, 30, 'State events set through PUT /rooms/{roomId}/state, per user.'),
       membership: rateLimitAction(1, 30, 'Joins, leaves, invites, knocks, kicks, bans, unbans and forgets, per user.'),
-      profile: rateLimitAction(0.1, 10, 'Display name and avatar changes (each is copied into every joined room), per user.'),
+      profile: rateLimitAction(0.1, 10, 'Profile changes (PUT and DELETE /profile/{userId}/{keyName}; display name and avatar changes are copied into every joined room), per user.'),
       key_upload: rateLimitAction(5, 100, 'POST /keys/upload, /keys/device_signing/upload and /keys/signatures/upload, per user.'),
       report: rateLimitAction(0.05, 10, 'Reports of events, rooms and users, per user.'),
     }, MAPPING)
@@ -127,7 +127,7 @@ function limitsSchema() {
       account_data_max_bytes: limit(10 * 1024 * 1024, 'Largest total size in bytes of one user\'s client-set account data.'),
       account_data_entry_max_bytes: limit(1024 * 1024, 'Largest size in bytes of one account data entry.'),
       filter_max_bytes: limit(64 * 1024, 'Largest sync filter in bytes (stored with POST /filter or given inline to /sync).'),
-      push_rules_per_user: limit(5_000, 'Most push rules one user may define.'),
+      push_rules_per_user: limit(500, 'Most push rules one user may define (Element adds one per keyword and per room with its own notification setting).'),
       push_rule_pattern_max_length: limit(1_024, 'Longest pattern of a push rule or an event_match condition.'),
       displayname_max_length: limit(256, 'Longest profile display name, in characters.'),
       avatar_url_max_length: limit(1_000, 'Longest profile avatar_url, in characters.'),

@@ -32,6 +32,20 @@ export interface AccountDataRecord {
   streamPosition: number;
 }
 
+/** What {@link UserDataStore.getAccountDataUsage} leaves out. */
+export interface AccountDataUsageOptions {
+  except: { roomId: string | null; type: string };
+  exemptTypes: readonly string[];
+}
+
+/** A user's account data usage. */
+export interface AccountDataUsage {
+  entries: number;
+  bytes: number;
+  /** The size of the `except` entry; null when there is none. */
+  exceptBytes: number | null;
+}
+
 /** What is reported: an event (in a room), a whole room, or a user. */
 export type ReportKind = 'event' | 'room' | 'user';
 
@@ -74,6 +88,12 @@ export interface UserDataStore {
   getAccountData(userId: string, roomId: string | null, type: string): Promise<JsonObject | null>;
   /** Entries of `userId` whose last change is in (`from`, `to`], ordered by position. */
   getAccountDataChanges(userId: string, from: number, to: number): Promise<AccountDataRecord[]>;
+  /**
+   * How many account data entries `userId` has and their total size in bytes (UTF-8 of the stored JSON), leaving
+   * out the entry `except` (the one about to be replaced, whose size is `exceptBytes`) and every entry of the
+   * `exemptTypes`.
+   */
+  getAccountDataUsage(userId: string, options: AccountDataUsageOptions): Promise<AccountDataUsage>;
 
   /** Stores a report; returns its ID. */
   addReport(report: NewReport): Promise<number>;

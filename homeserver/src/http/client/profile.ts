@@ -5,6 +5,7 @@
 import type { JsonValue } from '@parley/federation';
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 
 const PROFILE = '/_matrix/client/v3/profile/:userId';
@@ -43,8 +44,9 @@ export function profileRoutes(services: Services): AnyRoute[] {
     /**
      * PUT /_matrix/client/v3/profile/{userId}/{keyName}
      * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname
+     * Counted against the `profile` rate limit (429 M_LIMIT_EXCEEDED with retry_after_ms beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'profile', defineRoute({
       method: 'PUT',
       path: `${PROFILE}/:keyName`,
       auth: 'user',
@@ -55,13 +57,14 @@ export function profileRoutes(services: Services): AnyRoute[] {
         await profile.setProfileField(auth.userId, params.userId ?? '', keyName, body[keyName] as JsonValue | undefined);
         return {};
       },
-    }),
+    })),
 
     /**
      * DELETE /_matrix/client/v3/profile/{userId}/{keyName}
      * https://spec.matrix.org/v1.19/client-server-api/#delete_matrixclientv3profileuseridkeyname
+     * Counted against the `profile` rate limit.
      */
-    defineRoute({
+    rateLimited(services, 'profile', defineRoute({
       method: 'DELETE',
       path: `${PROFILE}/:keyName`,
       auth: 'user',
@@ -69,6 +72,6 @@ export function profileRoutes(services: Services): AnyRoute[] {
         await profile.deleteProfileField(auth.userId, params.userId ?? '', params.keyName ?? '');
         return {};
       },
-    }),
+    })),
   ];
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
+import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 
 /** `score` was removed in v1.18; older clients still send it (an integer from -100 to 0), so it is accepted. */
@@ -20,8 +21,9 @@ export function reportsRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidreporteventid
+     * Counted against the `report` rate limit (429 M_LIMIT_EXCEEDED with retry_after_ms beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'report', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/report/:eventId',
       auth: 'user',
@@ -30,13 +32,14 @@ export function reportsRoutes(services: Services): AnyRoute[] {
         await profile.reportEvent(auth.userId, params.roomId ?? '', params.eventId ?? '', body);
         return {};
       },
-    }),
+    })),
 
     /**
      * POST /_matrix/client/v3/rooms/{roomId}/report
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3roomsroomidreport
+     * Counted against the `report` rate limit (429 M_LIMIT_EXCEEDED with retry_after_ms beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'report', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/report',
       auth: 'user',
@@ -45,13 +48,14 @@ export function reportsRoutes(services: Services): AnyRoute[] {
         await profile.reportRoom(auth.userId, params.roomId ?? '', body);
         return {};
       },
-    }),
+    })),
 
     /**
      * POST /_matrix/client/v3/users/{userId}/report
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3usersuseridreport
+     * Counted against the `report` rate limit (429 M_LIMIT_EXCEEDED with retry_after_ms beyond it).
      */
-    defineRoute({
+    rateLimited(services, 'report', defineRoute({
       method: 'POST',
       path: '/_matrix/client/v3/users/:userId/report',
       auth: 'user',
@@ -60,6 +64,6 @@ export function reportsRoutes(services: Services): AnyRoute[] {
         await profile.reportUser(auth.userId, params.userId ?? '', body);
         return {};
       },
-    }),
+    })),
   ];
 }

@@ -18,6 +18,7 @@ import {
   TAG_TYPE,
   tagsOf,
 } from './account-data-rules.js';
+import { accountDataQuota, checkAccountDataQuota, type AccountDataQuota } from './account-data-quota.js';
 import type { AccountDataChanges, ProfileCallbacks } from './types.js';
 
 export interface AccountData {
@@ -35,11 +36,20 @@ export interface AccountData {
 
 export function createAccountData(deps: CoreDeps, callbacks: ProfileCallbacks): AccountData {
   const { storage, notifier } = deps;
+  const quota = accountDataQuota(deps.config.limits);
+
+  /** Where a write comes from: clients' writes are held to the quotas, the server's own are not. */
+  interface WriteOptions {
+    enforce: AccountDataQuota | null;
+  }
+  const CLIENT: WriteOptions = { enforce: quota };
+  const SERVER: WriteOptions = { enforce: null };
 
   /** Stores one entry at a fresh stream position and wakes the user's syncs. */
-  async function write(userId: string, roomId: string | null, type: string, content: JsonObject): Promise<number> {
+  async function write(userId: string, roomId: string | null, type: string, content: JsonObject, options = SERVER): Promise<number> {
     const position = await storage.transaction(async (tx) => {
       const streamPosition = await tx.streams.next('account_data');
+      if (options.enforce) await checkAccountDataQuota(tx, { userId, roomId, type, content }, options.enforce);
       await tx.userData.putAccountData({ userId, roomId, type, content, streamPosition });
       return streamPosition;
     });
@@ -48,11 +58,17 @@ export function createAccountData(deps: CoreDeps, callbacks: ProfileCallbacks): 
   }
 
   /** Changes the room's `m.tag` content in one transaction (read, modify, write at a fresh position). */
-  async function updateTags(userId: string, roomId: string, change: (tags: Record<string, JsonObject>) => boolean): Promise<void> {
+  async function updateTags(
+    userId: string,
+    roomId: string,
+    change: (tags: Record<string, JsonObject>) => boolean,
+    options = SERVER,
+  ): Promise<void> {
     const position = await storage.transaction(async (tx) => {
       const tags = tagsOf(await tx.userData.getAccountData(userId, roomId, TAG_TYPE));
       if (!change(tags)) return null;
       const streamPosition = await tx.streams.next('account_data');
+      if (options.enforce) await checkAccountDataQuota(tx, { userId, roomId, type: TAG_TYPE, content: { tags } }, options.enforce);
       await tx.userData.putAccountData({ userId, roomId, type: TAG_TYPE, content: { tags }, streamPosition });
       return streamPosition;
     });
@@ -73,7 +89,7 @@ export function createAccountData(deps: CoreDeps, callbacks: ProfileCallbacks): 
     async setAccountData(requesterId, userId, roomId, type, content) {
       assertOwnAccount(requesterId, userId);
       if (roomId !== null) checkRoomId(roomId);
-      await write(userId, roomId, type, checkClientAccountData(type, content));
+      await write(userId, roomId, type, checkClientAccountData(type, content), CLIENT);
       await callbacks.onAccountDataChanged?.(userId, roomId, type).catch((error: unknown) => {
         deps.logger.warn({ err: error, userId, type }, 'account data listener failed');
       });
@@ -109,10 +125,15 @@ export function createAccountData(deps: CoreDeps, callbacks: ProfileCallbacks): 
       checkRoomId(roomId);
       checkTagName(tag);
       checkTagContent(content);
-      await updateTags(userId, roomId, (tags) => {
-        tags[tag] = content;
-        return true;
-      });
+      await updateTags(
+        userId,
+        roomId,
+        (tags) => {
+          tags[tag] = content;
+          return true;
+        },
+        CLIENT,
+      );
     },
 
     async copyRoomTags(userId, fromRoomId, toRoomId) {

@@ -4,6 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3user_directorysearch
  */
 import type { StoredEvent } from '../../storage/index.js';
+import { MatrixError } from '../../matrix-error.js';
 import type { CoreDeps } from '../deps.js';
 import { rankCandidates, words, type DirectoryCandidate } from './directory-match.js';
 import type { DirectoryUser, ProfileCallbacks, ProfileOptions, ProfileRoomsPort } from './types.js';
@@ -19,8 +20,11 @@ export type SearchUserDirectory = (
 
 export function createDirectorySearch(deps: CoreDeps, callbacks: ProfileCallbacks, options: ProfileOptions): SearchUserDirectory {
   const { storage } = deps;
+  const maxTermLength = deps.config.limits.user_directory_search_term_max_length;
 
   return async (searcherId, term, limit) => {
+    // NOTSPEC: the spec sets no bound on search terms; names are at most a few hundred characters anyway.
+    if (term.length > maxTermLength) throw new MatrixError(400, 'M_INVALID_PARAM', `search_term is limited to ${maxTermLength} characters`);
     const candidates = new Map<string, DirectoryCandidate>();
     const rooms = callbacks.rooms;
     const publicity = new Map<string, boolean>();

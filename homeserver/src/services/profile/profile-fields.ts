@@ -15,11 +15,14 @@ export const MAX_KEY_BYTES = 255;
 /** "The total profile MUST be under 64 KiB." */
 export const MAX_PROFILE_BYTES = 64 * 1024;
 
-/** Our own limit on displaynames, which servers MAY impose; member events carry it into every room. */
-export const MAX_DISPLAYNAME_LENGTH = 256;
-
-/** Our own limit on avatar URLs. */
-export const MAX_AVATAR_URL_LENGTH = 1000;
+/**
+ * Our own limits on displaynames (which servers MAY impose; member events carry them into every room) and
+ * avatar URLs, in UTF-16 characters: `limits.displayname_max_length` and `limits.avatar_url_max_length`.
+ */
+export interface FieldLimits {
+  displaynameMaxLength: number;
+  avatarUrlMaxLength: number;
+}
 
 /** `mxc://<server-name>/<media-id>`. https://spec.matrix.org/v1.19/client-server-api/#matrix-content-mxc-uris */
 const MXC_URI = /^mxc:\/\/[A-Za-z0-9.:[\]-]+\/[A-Za-z0-9_-]+$/;
@@ -41,23 +44,28 @@ export function isMxcUri(value: string): boolean {
  * Checks the value to store under `keyName` and says what to do with it: store the value, or remove the key
  * (an empty displayname or avatar URL clears it, as clients have long done to remove an avatar).
  */
-export function normaliseFieldValue(keyName: string, value: JsonValue): { remove: true } | { remove: false; value: JsonValue } {
+export function normaliseFieldValue(
+  keyName: string,
+  value: JsonValue,
+  limits: FieldLimits,
+): { remove: true } | { remove: false; value: JsonValue } {
   if (keyName === 'displayname' || keyName === 'avatar_url' || keyName === 'm.tz') {
     // Servers MAY reject null for these; a null would otherwise reach member events as a non-string.
     if (typeof value !== 'string') throw new MatrixError(400, 'M_BAD_JSON', `${keyName} must be a string`);
   }
   if (keyName === 'displayname') {
     if (value === '') return { remove: true };
-    if ((value as string).length > MAX_DISPLAYNAME_LENGTH) {
-      throw new MatrixError(400, 'M_INVALID_PARAM', `displayname is limited to ${MAX_DISPLAYNAME_LENGTH} characters`);
+    if ((value as string).length > limits.displaynameMaxLength) {
+      throw new MatrixError(400, 'M_INVALID_PARAM', `displayname is limited to ${limits.displaynameMaxLength} characters`);
     }
   }
   if (keyName === 'avatar_url') {
     if (value === '') return { remove: true };
     const url = value as string;
-    if (url.length > MAX_AVATAR_URL_LENGTH || !isMxcUri(url)) {
-      throw new MatrixError(400, 'M_INVALID_PARAM', 'avatar_url must be an mxc:// URI');
+    if (url.length > limits.avatarUrlMaxLength) {
+      throw new MatrixError(400, 'M_INVALID_PARAM', `avatar_url is limited to ${limits.avatarUrlMaxLength} characters`);
     }
+    if (!isMxcUri(url)) throw new MatrixError(400, 'M_INVALID_PARAM', 'avatar_url must be an mxc:// URI');
   }
   return { remove: false, value };
 }

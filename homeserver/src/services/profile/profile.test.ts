@@ -1,7 +1,7 @@
 import { generateSigningKey, type JsonObject, type Pdu } from '@parley/federation';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../clock.js';
-import type { Config } from '../../config/schema.js';
+import { configSchema, type Config } from '../../config/schema.js';
 import { createLogger } from '../../log.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { StreamAdvance } from '../../pubsub/index.js';
@@ -52,7 +52,7 @@ function deps(storage: Storage, published: StreamAdvance[]): CoreDeps {
   const notifier = createMemoryNotifier();
   notifier.subscribe((advance) => published.push(advance));
   return {
-    config: {} as Config,
+    config: { ...configSchema.parse({}), server_name: 'test' } as Config,
     storage,
     notifier,
     clock: manualClock(1_700_000_000_000),

@@ -34,6 +34,10 @@ export interface Profiles {
 
 export function createProfiles(deps: CoreDeps, callbacks: ProfileCallbacks): Profiles {
   const { storage, clock } = deps;
+  const fieldLimits = {
+    displaynameMaxLength: deps.config.limits.displayname_max_length,
+    avatarUrlMaxLength: deps.config.limits.avatar_url_max_length,
+  };
   const log = deps.logger.child({ component: 'profile' });
 
   /** The stored fields of a user we know, or 404 M_NOT_FOUND. */
@@ -119,7 +123,7 @@ export function createProfiles(deps: CoreDeps, callbacks: ProfileCallbacks): Pro
       checkProfileKey(keyName);
       assertSelf(requesterId, userId);
       if (value === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', `The body has no ${keyName}`);
-      const normalised = normaliseFieldValue(keyName, value);
+      const normalised = normaliseFieldValue(keyName, value, fieldLimits);
       const { before, after } = await updateProfile(userId, (fields) => {
         if (normalised.remove) delete fields[keyName];
         else fields[keyName] = normalised.value;

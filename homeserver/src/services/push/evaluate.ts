@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#push-rules
  */
 import type { JsonObject, JsonValue } from '@parley/federation';
-import { compileGlob, compileLiteral, globMatchesWhole, globMatchesWords } from './glob.js';
+import { compileGlob, compileLiteral, globMatchesWhole, globMatchesWords, type GlobBudget } from './glob.js';
 import { lookupPath } from './paths.js';
 import {
   PUSH_RULE_KINDS,
@@ -40,6 +40,19 @@ export interface PushEvaluation {
   highlight: boolean;
 }
 
+/**
+ * Glob work one evaluation (one event, one ruleset) may do, in character comparisons: about thirty passes over
+ * a 64 KiB body, far more than the default rules and a user's keywords need. Past it, the remaining glob
+ * conditions do not match.
+ */
+// NOTSPEC: the spec has no bound on matching cost; this one keeps a pathological ruleset from stalling the server.
+export const GLOB_WORK_PER_EVALUATION = 2_000_000;
+
+/** A fresh budget for one evaluation. */
+export function evaluationBudget(): GlobBudget {
+  return { remaining: GLOB_WORK_PER_EVALUATION };
+}
+
 /** The level a notification key needs when power levels do not say (spec: `room` defaults to 50). */
 const DEFAULT_NOTIFICATION_LEVEL = 50;
 
@@ -72,13 +85,13 @@ function isScalar(value: JsonValue | undefined): value is string | number | bool
 }
 
 /** `event_match`: glob on a string property; `content.body` matches at word boundaries. */
-function eventMatch(condition: PushCondition, event: JsonObject): boolean {
+function eventMatch(condition: PushCondition, event: JsonObject, budget: GlobBudget): boolean {
   const { key, pattern } = condition;
   if (typeof key !== 'string' || typeof pattern !== 'string') return false;
   const value = lookupPath(event, key);
   if (typeof value !== 'string') return false;
   const tokens = compileGlob(pattern);
-  return key === 'content.body' ? globMatchesWords(tokens, value) : globMatchesWhole(tokens, value);
+  return key === 'content.body' ? globMatchesWords(tokens, value, budget) : globMatchesWhole(tokens, value, budget);
 }
 
 /** `event_property_is`: exact match of a scalar property. */
@@ -98,11 +111,11 @@ function eventPropertyContains(condition: PushCondition, event: JsonObject): boo
 }
 
 /** `contains_display_name` (deprecated): the owner's display name in `content.body`, at word boundaries. */
-function containsDisplayName(event: JsonObject, context: PushContext): boolean {
+function containsDisplayName(event: JsonObject, context: PushContext, budget: GlobBudget): boolean {
   const name = context.displayName;
   if (name === null || name === '') return false;
   const body = lookupPath(event, 'content.body');
-  return typeof body === 'string' && globMatchesWords(compileLiteral(name), body);
+  return typeof body === 'string' && globMatchesWords(compileLiteral(name), body, budget);
 }
 
 const MEMBER_COUNT = /^(==|<=|>=|<|>)?([0-9]+)$/;
@@ -136,16 +149,21 @@ function senderNotificationPermission(condition: PushCondition, context: PushCon
 }
 
 /** Whether one condition holds. Unknown kinds never match ("effectively making the push rule disabled"). */
-export function conditionMatches(condition: PushCondition, event: JsonObject, context: PushContext): boolean {
+export function conditionMatches(
+  condition: PushCondition,
+  event: JsonObject,
+  context: PushContext,
+  budget: GlobBudget = evaluationBudget(),
+): boolean {
   switch (condition.kind) {
     case 'event_match':
-      return eventMatch(condition, event);
+      return eventMatch(condition, event, budget);
     case 'event_property_is':
       return eventPropertyIs(condition, event);
     case 'event_property_contains':
       return eventPropertyContains(condition, event);
     case 'contains_display_name':
-      return containsDisplayName(event, context);
+      return containsDisplayName(event, context, budget);
     case 'room_member_count':
       return roomMemberCount(condition, context);
     case 'sender_notification_permission':
@@ -160,18 +178,24 @@ export function conditionMatches(condition: PushCondition, event: JsonObject, co
  * compare the `rule_id` with the event's `room_id` / `sender`; override and underride rules need every
  * condition (none means always).
  */
-export function ruleMatches(kind: PushRuleKind, rule: PushRule, event: JsonObject, context: PushContext): boolean {
+export function ruleMatches(
+  kind: PushRuleKind,
+  rule: PushRule,
+  event: JsonObject,
+  context: PushContext,
+  budget: GlobBudget = evaluationBudget(),
+): boolean {
   switch (kind) {
     case 'content': {
       const body = lookupPath(event, 'content.body');
-      return typeof rule.pattern === 'string' && typeof body === 'string' && globMatchesWords(compileGlob(rule.pattern), body);
+      return typeof rule.pattern === 'string' && typeof body === 'string' && globMatchesWords(compileGlob(rule.pattern), body, budget);
     }
     case 'room':
       return event.room_id === rule.rule_id;
     case 'sender':
       return event.sender === rule.rule_id;
     default:
-      return (rule.conditions ?? []).every((condition) => conditionMatches(condition, event, context));
+      return (rule.conditions ?? []).every((condition) => conditionMatches(condition, event, context, budget));
   }
 }
 
@@ -182,9 +206,10 @@ export function ruleMatches(kind: PushRuleKind, rule: PushRule, event: JsonObjec
  * https://spec.matrix.org/v1.19/client-server-api/#push-rules
  */
 export function evaluatePushRules(ruleset: PushRuleset, event: JsonObject, context: PushContext): PushEvaluation | null {
+  const budget = evaluationBudget();
   for (const kind of PUSH_RULE_KINDS) {
     for (const rule of ruleset[kind]) {
-      if (!rule.enabled || !ruleMatches(kind, rule, event, context)) continue;
+      if (!rule.enabled || !ruleMatches(kind, rule, event, context, budget)) continue;
       const actions = stripHistoricalActions(rule.actions);
       return {
         kind,

@@ -9,7 +9,7 @@ import type { Storage, StoredPushRule } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import { findDefaultRule, mergeRuleset, type DefaultRuleChange, type UserRule } from './ruleset.js';
 import { isPushRuleKind, type PushAction, type PushRule, type PushRuleKind, type PushRuleset } from './types.js';
-import { validateActions, validateConditions, validateNewRuleId } from './validate.js';
+import { checkRuleBounds, MAX_ACTIONS_PER_RULE, validateActions, validateConditions, validateNewRuleId } from './validate.js';
 
 /** What PUT /pushrules/global/{kind}/{ruleId} carries. */
 export interface PushRuleInput {
@@ -100,7 +100,8 @@ export interface RuleChanges {
   setActions(userId: string, kind: PushRuleKind, ruleId: string, actions: JsonValue[]): Promise<void>;
 }
 
-export function createRuleChanges(deps: Pick<CoreDeps, 'storage' | 'notifier'>): RuleChanges {
+export function createRuleChanges(deps: Pick<CoreDeps, 'storage' | 'notifier' | 'config'>): RuleChanges {
+  const limits = deps.config.limits;
   /** Runs `change` in a transaction holding the account_data stream lock, then announces the new position. */
   async function change(userId: string, apply: (tx: Storage) => Promise<void>): Promise<void> {
     const position = await deps.storage.transaction(async (tx) => {
@@ -116,9 +117,15 @@ export function createRuleChanges(deps: Pick<CoreDeps, 'storage' | 'notifier'>):
   return {
     async put(userId, kind, ruleId, input) {
       validateNewRuleId(ruleId);
+      checkRuleBounds(input, { patternMaxLength: limits.push_rule_pattern_max_length });
       await change(userId, async (tx) => {
-        const existing = (await tx.push.getUserRules(userId)).filter((rule) => rule.kind === kind);
+        const all = await tx.push.getUserRules(userId);
+        const existing = all.filter((rule) => rule.kind === kind);
         const current = existing.find((rule) => rule.ruleId === ruleId);
+        if (current === undefined && all.length >= limits.push_rules_per_user) {
+          // NOTSPEC: the spec sets no quota; every event is evaluated against every rule of every member.
+          throw new MatrixError(400, 'M_TOO_LARGE', `At most ${limits.push_rules_per_user} push rules per user`);
+        }
         // "When creating push rules, they MUST be enabled by default"; an update keeps the rule's state.
         const rule = storedRule(kind, ruleId, input, current?.enabled ?? true);
         const order = placeRule(
@@ -149,6 +156,9 @@ export function createRuleChanges(deps: Pick<CoreDeps, 'storage' | 'notifier'>):
     },
 
     async setActions(userId, kind, ruleId, actions) {
+      if (actions.length > MAX_ACTIONS_PER_RULE) {
+        throw new MatrixError(400, 'M_INVALID_PARAM', `A push rule may have at most ${MAX_ACTIONS_PER_RULE} actions`);
+      }
       await updateRule(userId, kind, ruleId, { actions: validateActions(actions) as JsonValue[] });
     },
   };

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '@parley/federation';
+import { configSchema } from '../../config/schema.js';
 import { manualClock } from '../../clock.js';
 import { silentLogger } from '../../log.js';
 import { createMemoryNotifier } from '../../pubsub/memory.js';
@@ -22,7 +23,7 @@ function depsFor(storage: Storage, published: StreamAdvance[]): CoreDeps {
     clock: manualClock(1_700_000_000_000),
     logger: silentLogger(),
     serverName: SERVER,
-    config: {} as CoreDeps['config'],
+    config: { ...configSchema.parse({}), server_name: 'test' } as CoreDeps['config'],
     signingKey: {} as CoreDeps['signingKey'],
   };
 }

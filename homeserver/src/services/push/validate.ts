@@ -75,3 +75,39 @@ export function validateNewRuleId(ruleId: string): void {
     throw new MatrixError(400, 'M_INVALID_PARAM', 'Rule IDs may not contain slashes or backslashes');
   }
 }
+
+/** The bounds a rule body must keep (from the `limits` config section). */
+export interface RuleBounds {
+  /** `limits.push_rule_pattern_max_length`: longest `pattern` of a content rule or an event_match condition. */
+  patternMaxLength: number;
+}
+
+/** Most conditions, and most actions, one rule may carry. */
+// NOTSPEC: the spec sets no bound; every event is evaluated against every rule, so each rule stays small.
+export const MAX_CONDITIONS_PER_RULE = 32;
+export const MAX_ACTIONS_PER_RULE = 32;
+
+function checkPattern(pattern: JsonValue | undefined, bounds: RuleBounds): void {
+  if (typeof pattern === 'string' && pattern.length > bounds.patternMaxLength) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', `Push rule patterns may be at most ${bounds.patternMaxLength} characters long`);
+  }
+}
+
+/**
+ * Rejects a rule body that is too big to evaluate cheaply: 400 `M_INVALID_PARAM` for more than 32 conditions or
+ * actions, or a pattern longer than the configured maximum.
+ */
+export function checkRuleBounds(
+  input: { actions: readonly JsonValue[]; conditions?: readonly JsonValue[]; pattern?: string },
+  bounds: RuleBounds,
+): void {
+  if (input.actions.length > MAX_ACTIONS_PER_RULE) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', `A push rule may have at most ${MAX_ACTIONS_PER_RULE} actions`);
+  }
+  const conditions = input.conditions ?? [];
+  if (conditions.length > MAX_CONDITIONS_PER_RULE) {
+    throw new MatrixError(400, 'M_INVALID_PARAM', `A push rule may have at most ${MAX_CONDITIONS_PER_RULE} conditions`);
+  }
+  checkPattern(input.pattern, bounds);
+  for (const condition of conditions) if (isJsonObject(condition)) checkPattern(condition.pattern, bounds);
+}

@@ -6,6 +6,7 @@
 import { MatrixError } from '../../matrix-error.js';
 import type { StoredEvent } from '../../storage/index.js';
 import type { RoomsContext } from './context.js';
+import { checkRoomFilterSize } from './filter-size.js';
 import { toClientEvents } from './format.js';
 import { ignoredUsersOf, isFromIgnored } from './ignored.js';
 import { matchesFilter, MAX_MESSAGES_LIMIT } from './messages.js';
@@ -25,6 +26,7 @@ export async function getContext(
   eventId: string,
   query: ContextQuery,
 ): Promise<ContextResponse> {
+  checkRoomFilterSize(ctx, query.filter);
   await requireRoomAccess(ctx, requester.userId, roomId);
   const { storage } = ctx.deps;
   const [event] = await storage.events.getEvents([eventId]);

@@ -2,10 +2,11 @@
  * GET /rooms/{id}/messages and the timeline reads sync builds on: pages of a room's events by stream position.
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmessages
  */
-import { stateKeyString } from '@parley/federation';
+import { compileStarPattern, starPatternMatches, stateKeyString } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { StoredEvent } from '../../storage/index.js';
 import type { RoomsContext } from './context.js';
+import { checkRoomFilterSize } from './filter-size.js';
 import { toClientEvents } from './format.js';
 import { requireRoomAccess } from './reads.js';
 import { loadGroup } from './state.js';
@@ -25,9 +26,8 @@ function parseToken(token: string, name: string): number {
 
 /** Whether `value` matches a filter pattern, where `*` matches any run of characters. */
 function matchesPattern(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(value);
+  // Not a `.*` regular expression: `*a*a*a…b` would backtrack for ever on a long type.
+  return starPatternMatches(compileStarPattern(pattern), value);
 }
 
 /** Whether an event passes a RoomEventFilter's type, sender and url conditions. */
@@ -50,6 +50,7 @@ export function matchesFilter(event: StoredEvent, filter: RoomEventFilter | unde
  * Reads in batches until `limit` visible events are found or the range is exhausted (`end` then omitted).
  */
 export async function getMessages(ctx: RoomsContext, requester: RoomRequester, roomId: string, query: MessagesQuery): Promise<MessagesResponse> {
+  checkRoomFilterSize(ctx, query.filter);
   await requireRoomAccess(ctx, requester.userId, roomId);
   const { storage } = ctx.deps;
   const limit = Math.min(Math.max(query.filter?.limit ?? query.limit, 0), MAX_MESSAGES_LIMIT);

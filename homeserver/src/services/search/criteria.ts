@@ -2,6 +2,7 @@
  * Turning a search request into index criteria: event type wildcards, highlights, limits.
  * https://spec.matrix.org/v1.19/client-server-api/#filtering
  */
+import { compileStarPattern, starPatternMatches, type StarPattern } from '@parley/federation';
 import { INDEXED_TYPES } from './extract.js';
 import type { SearchFilter } from './types.js';
 
@@ -25,16 +26,11 @@ export function pageLimit(filter: SearchFilter | undefined): number {
  */
 export function admittedTypes(filter: SearchFilter | undefined): string[] | undefined {
   if (filter?.types === undefined && filter?.not_types === undefined) return undefined;
-  const include = filter.types?.map(globToRegExp);
-  const exclude = (filter.not_types ?? []).map(globToRegExp);
-  return Object.keys(INDEXED_TYPES).filter(
-    (type) => (include === undefined || include.some((re) => re.test(type))) && !exclude.some((re) => re.test(type)),
-  );
-}
-
-function globToRegExp(glob: string): RegExp {
-  const pattern = glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${pattern}$`, 's');
+  // Not `.*` regular expressions: `*a*a*a…` would backtrack for ever.
+  const include = filter.types?.map(compileStarPattern);
+  const exclude = (filter.not_types ?? []).map(compileStarPattern);
+  const admits = (patterns: readonly StarPattern[], type: string) => patterns.some((pieces) => starPatternMatches(pieces, type));
+  return Object.keys(INDEXED_TYPES).filter((type) => (include === undefined || admits(include, type)) && !admits(exclude, type));
 }
 
 /** Letters, numbers and private-use characters: what both full-text engines treat as parts of words. */

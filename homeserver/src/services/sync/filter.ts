@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#filtering
  */
 import { z } from 'zod';
-import { parseDottedPath, type JsonObject } from '@parley/federation';
+import { compileStarPattern, parseDottedPath, starPatternMatches, type JsonObject, type StarPattern } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 
 const INVALID = { errcode: 'M_INVALID_PARAM' };
@@ -117,8 +117,39 @@ export function resolveFilter(filter: SyncFilter): ResolvedFilter {
 
 /** True when the room passes the RoomFilter's `rooms`/`not_rooms` (applied before every per-section filter). */
 export function roomAllowed(filter: ResolvedFilter, roomId: string): boolean {
-  if (filter.notRooms.includes(roomId)) return false;
-  return filter.rooms === undefined || filter.rooms.includes(roomId);
+  if (inList(filter.notRooms, roomId)) return false;
+  return filter.rooms === undefined || inList(filter.rooms, roomId);
+}
+
+/** A list of IDs as a set, built once per list: a filter may list thousands and is applied to every event. */
+const listSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function inList(list: readonly string[], value: string): boolean {
+  if (list.length < 16) return list.includes(value);
+  let set = listSets.get(list);
+  if (set === undefined) {
+    set = new Set(list);
+    listSets.set(list, set);
+  }
+  return set.has(value);
+}
+
+/** A `types`/`not_types` list compiled once: exact types in a set, wildcard patterns as their pieces. */
+interface TypeList {
+  exact: ReadonlySet<string>;
+  patterns: readonly StarPattern[];
+}
+
+const typeLists = new WeakMap<readonly string[], TypeList>();
+
+function typeListMatches(list: readonly string[], type: string): boolean {
+  let compiled = typeLists.get(list);
+  if (compiled === undefined) {
+    const wildcards = list.filter((pattern) => pattern.includes('*'));
+    compiled = { exact: new Set(list.filter((pattern) => !pattern.includes('*'))), patterns: wildcards.map(compileStarPattern) };
+    typeLists.set(list, compiled);
+  }
+  return compiled.exact.has(type) || compiled.patterns.some((pieces) => starPatternMatches(pieces, type));
 }
 
 /** What the matching functions look at in an event (client events, ephemeral events, account data alike). */
@@ -134,15 +165,15 @@ export interface FilterableEvent {
  * `types`/`not_types` take `*` wildcards, `senders` compare exactly, `contains_url` looks at `content.url`.
  */
 export function eventMatches(filter: RoomEventFilter, event: FilterableEvent): boolean {
-  if (filter.not_types?.some((pattern) => typeMatches(pattern, event.type))) return false;
-  if (filter.types && !filter.types.some((pattern) => typeMatches(pattern, event.type))) return false;
+  if (filter.not_types && typeListMatches(filter.not_types, event.type)) return false;
+  if (filter.types && !typeListMatches(filter.types, event.type)) return false;
   if (event.sender !== undefined) {
-    if (filter.not_senders?.includes(event.sender)) return false;
-    if (filter.senders && !filter.senders.includes(event.sender)) return false;
+    if (filter.not_senders && inList(filter.not_senders, event.sender)) return false;
+    if (filter.senders && !inList(filter.senders, event.sender)) return false;
   }
   if (event.roomId !== undefined) {
-    if (filter.not_rooms?.includes(event.roomId)) return false;
-    if (filter.rooms && !filter.rooms.includes(event.roomId)) return false;
+    if (filter.not_rooms && inList(filter.not_rooms, event.roomId)) return false;
+    if (filter.rooms && !inList(filter.rooms, event.roomId)) return false;
   }
   if (filter.contains_url !== undefined) {
     const hasUrl = typeof event.content?.url === 'string';
@@ -162,19 +193,9 @@ export function filterEvents<T extends FilterableEvent>(
   return options.keep === 'last' ? matching.slice(matching.length - filter.limit) : matching.slice(0, filter.limit);
 }
 
-const globCache = new Map<string, RegExp>();
-
-/** `*` matches any run of characters; everything else is literal. */
+/** `*` matches any run of characters; everything else is literal (matched without a regular expression). */
 export function typeMatches(pattern: string, type: string): boolean {
-  if (!pattern.includes('*')) return pattern === type;
-  let regex = globCache.get(pattern);
-  if (!regex) {
-    const source = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    regex = new RegExp(`^${source}$`, 's');
-    if (globCache.size > 1000) globCache.clear();
-    globCache.set(pattern, regex);
-  }
-  return regex.test(type);
+  return starPatternMatches(compileStarPattern(pattern), type);
 }
 
 /**

@@ -10,6 +10,7 @@ import { MatrixError } from '../../matrix-error.js';
 import type { CoreDeps } from '../deps.js';
 import { emptyResponse, isEmptyResponse, joinedRoomEntry, type SyncContext } from './context.js';
 import { parseFilterJson, resolveFilter, type ResolvedFilter, type SyncFilter } from './filter.js';
+import { checkFilterSize, createFilterCache, MAX_CACHED_INLINE_FILTER_LENGTH, parseInlineFilter } from './filter-cache.js';
 import { createLazyMemberCache } from './lazy-members.js';
 import { collectAccountData } from './streams/account-data.js';
 import { collectDeviceStreams } from './streams/devices.js';
@@ -48,19 +49,24 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     return Object.fromEntries(SYNC_STREAMS.map((stream, index) => [stream, positions[index] ?? 0])) as SyncToken;
   }
 
+  const maxFilterBytes = deps.config.limits.filter_max_bytes;
+  const filterCache = createFilterCache();
+
+  /** The filter of a /sync: inline JSON or a stored filter ID, parsed once and then served from the cache. */
   async function loadFilter(requester: SyncRequester, param: string | undefined): Promise<ResolvedFilter> {
     if (param === undefined || param === '') return resolveFilter({});
     if (param.trimStart().startsWith('{')) {
-      const json = parseCheckedJson(param, {
-        maxDepth: DEFAULT_JSON_MAX_DEPTH,
-        errcode: 'M_INVALID_PARAM',
-        notJson: () => new MatrixError(400, 'M_NOT_JSON', 'The filter parameter is not valid JSON'),
-      });
-      return resolveFilter(parseFilterJson(json));
+      checkFilterSize(param, maxFilterBytes);
+      const build = () => resolveFilter(parseInlineFilter(param));
+      return param.length > MAX_CACHED_INLINE_FILTER_LENGTH ? build() : filterCache.get(`inline\u0000${param}`, build);
     }
+    const key = `stored\u0000${requester.userId}\u0000${param}`;
+    const cached = filterCache.peek(key);
+    if (cached) return cached;
+    // Stored filters never change, so their parsed form may be kept for as long as it is used.
     const stored = await storage.sync.getFilter(requester.userId, param);
     if (!stored) throw new MatrixError(400, 'M_INVALID_PARAM', `No filter with ID ${param}`);
-    return resolveFilter(parseFilterJson(JSON.parse(stored.json)));
+    return filterCache.get(key, () => resolveFilter(parseFilterJson(JSON.parse(stored.json))));
   }
 
   /** One pass over every stream from `since` to now. */
@@ -140,6 +146,7 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     async createFilter(requester, userId, filter) {
       assertOwnUser(requester, userId);
       const json = JSON.stringify(filter);
+      checkFilterSize(json, maxFilterBytes);
       return storage.sync.saveFilter(userId, json, filterDigest(filter));
     },
 

@@ -64,6 +64,29 @@ forEachDatabase('UserDataStore', (getStorage) => {
     expect(await storage.userData.getAccountDataChanges(uniqueId('@'), 0, third)).toEqual([]);
   });
 
+  it('measures account data usage in UTF-8 bytes, leaving out one entry and the exempt types', async () => {
+    const storage = getStorage();
+    const userId = uniqueId('@');
+    const roomId = uniqueId('!');
+    const put = (roomId: string | null, type: string, content: Record<string, string>) =>
+      storage.transaction(async (tx) => {
+        await tx.userData.putAccountData({ userId, roomId, type, content, streamPosition: await tx.streams.next('account_data') });
+      });
+    await put(null, 'org.example.a', { v: 'é' }); // {"v":"é"} is 10 bytes, 9 characters
+    await put(roomId, 'org.example.a', { v: 'xy' }); // 10 bytes
+    await put(roomId, 'm.fully_read', { event_id: '$e' }); // exempt below
+    const usage = (except: { roomId: string | null; type: string }) =>
+      storage.userData.getAccountDataUsage(userId, { except, exemptTypes: ['m.fully_read'] });
+    expect(await usage({ roomId: null, type: 'org.example.new' })).toEqual({ entries: 2, bytes: 20, exceptBytes: null });
+    expect(await usage({ roomId: null, type: 'org.example.a' })).toEqual({ entries: 1, bytes: 10, exceptBytes: 10 });
+    expect(await usage({ roomId, type: 'org.example.a' })).toEqual({ entries: 1, bytes: 10, exceptBytes: 10 });
+    expect(await storage.userData.getAccountDataUsage(uniqueId('@'), { except: { roomId: null, type: 'x' }, exemptTypes: [] })).toEqual({
+      entries: 0,
+      bytes: 0,
+      exceptBytes: null,
+    });
+  });
+
   it('stores reports and lists them newest first with a cursor', async () => {
     const { userData } = getStorage();
     const reporterId = uniqueId('@');

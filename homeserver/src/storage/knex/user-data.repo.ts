@@ -112,6 +112,24 @@ export function createUserDataStore(ctx: SqlContext): UserDataStore {
       return rows.map(accountDataFromRow);
     },
 
+    async getAccountDataUsage(userId, options) {
+      // Bytes, not characters: PostgreSQL's octet_length reads the size without decompressing; SQLite measures a blob.
+      const size = ctx.dialect === 'postgres' ? 'octet_length(content_json)' : 'length(CAST(content_json AS BLOB))';
+      const except = { user_id: userId, room_id: options.except.roomId ?? GLOBAL_ROOM, type: options.except.type };
+      const row: { entries: unknown; bytes: unknown } | undefined = await db('account_data')
+        .select(db.raw('count(*) as entries'), db.raw(`coalesce(sum(${size}), 0) as bytes`))
+        .where({ user_id: userId })
+        .whereNotIn('type', [...options.exemptTypes])
+        .whereNot((query) => query.where({ room_id: except.room_id, type: except.type }))
+        .first();
+      const replaced: { bytes: unknown } | undefined = await db('account_data').select(db.raw(`${size} as bytes`)).where(except).first();
+      return {
+        entries: toInteger(row?.entries ?? 0),
+        bytes: toInteger(row?.bytes ?? 0),
+        exceptBytes: replaced === undefined ? null : toInteger(replaced.bytes),
+      };
+    },
+
     async addReport(report) {
       const rows: { report_id: unknown }[] = await db('content_reports')
         .insert({
