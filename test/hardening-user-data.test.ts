@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import { forEachDialect, registerUser, uniqueLocalpart, type TestHomeserver, type TestUser } from './support/homeserver.js';
 import { api, type ApiResponse } from './support/http.js';
+import { MAX_REPORT_REASON_LENGTH } from '../homeserver/src/services/profile/reports.js';
 
 const V3 = '/_matrix/client/v3';
 
@@ -303,6 +304,15 @@ forEachDialect(
       expect(statuses.slice(0, 2)).toEqual([200, 200]);
       expect(statuses.slice(2)).toEqual([429, 429]);
       expect(last.body.errcode).toBe('M_LIMIT_EXCEEDED');
+    });
+
+    it('refuses a report reason longer than MAX_REPORT_REASON_LENGTH before counting or storing it', async () => {
+      const alice = await registerUser(server(), uniqueLocalpart('alice'));
+      const report = (reason: string) =>
+        api(server(), 'POST', `${V3}/users/${encodeURIComponent(alice.userId)}/report`, { token: alice.accessToken, body: { reason } });
+      const tooLong = await report('x'.repeat(MAX_REPORT_REASON_LENGTH + 1));
+      expect([tooLong.status, tooLong.body.errcode]).toEqual([400, 'M_TOO_LARGE']);
+      expect((await report('x'.repeat(MAX_REPORT_REASON_LENGTH))).status).toBe(200);
     });
   },
   {

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { canonicalJson, type JsonObject } from '@parley/federation';
-import { DEFAULT_JSON_MAX_DEPTH, parseCheckedJson } from '../../json-input.js';
 import { MatrixError } from '../../matrix-error.js';
 import type { CoreDeps } from '../deps.js';
 import { emptyResponse, isEmptyResponse, joinedRoomEntry, type SyncContext } from './context.js';
