@@ -12,7 +12,6 @@ import { parseFilterJson, resolveFilter, type ResolvedFilter, type SyncFilter } 
 import { checkFilterSize, createFilterCache, MAX_CACHED_INLINE_FILTER_LENGTH, parseInlineFilter } from './filter-cache.js';
 import { createLazyMemberCache } from './lazy-members.js';
 import { collectAccountData } from './streams/account-data.js';
-import { collectDeviceStreams } from './streams/devices.js';
 import { collectDeviceLists } from './streams/device-lists.js';
 import { collectRoomEvents } from './streams/events.js';
 import { collectPresence } from './streams/presence.js';
@@ -94,7 +93,6 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     await collectAccountData(sources.accountData, context);
     await collectPresence(sources.presence, context);
     await collectToDevice(sources.toDevice, context);
-    await collectDeviceStreams(context);
     await collectDeviceLists(sources.deviceLists, context);
     await addUnreadCounts(context);
     context.response.next_batch = formatSyncToken(clampedSince ? maxToken(clampedSince, context.upTo) : context.upTo);
