@@ -13,7 +13,7 @@
 import type { Logger } from '../../log.js';
 import type { Storage, StoredEvent } from '../../storage/index.js';
 import { createReaderRunner, type ReaderRunner } from './runner.js';
-import type { ReaderEvent, StreamReaderHandler, StreamReaders } from './types.js';
+import type { ReaderEvent, StreamReaders } from './types.js';
 
 export type * from './types.js';
 
