@@ -103,6 +103,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
     { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
   );
   attachRateLimiter(services, rateLimiter);
+  // Work a crash (or another process) left: each durable reader carries on from its stored position.
+  services.streamReaders.start();
 
   let shuttingDown = false;
   const serverKeys = createServerKeys({

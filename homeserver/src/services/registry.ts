@@ -16,6 +16,7 @@ import { createTypingService, type TypingService } from './typing/index.js';
 import { createKeyBackupService, type KeyBackupService } from './key-backup/index.js';
 import { createToDeviceService, type ToDeviceService } from './to-device/index.js';
 import { createE2eeService, type E2eeService } from './e2ee/index.js';
+import { createStreamReaders, type StreamReaders } from './stream-readers/index.js';
 
 export type { CoreDeps } from './deps.js';
 
@@ -32,6 +33,8 @@ export interface Services {
   e2ee: E2eeService;
   toDevice: ToDeviceService;
   keyBackup: KeyBackupService;
+  /** Durable readers of the events stream (push counts, search, device-list membership changes); main.ts starts them. */
+  streamReaders: StreamReaders;
 }
 
 /** Adapters the composition root hands to domains (each domain's narrow port onto them). */
@@ -73,6 +76,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     getGlobalAccountData: (userId, type) => profile.getServerAccountData(userId, null, type),
   });
   // Sending an event is pro-active activity (coalesced in presence); remote users' presence comes over federation.
+  // NOTSPEC: best-effort, not a durable reader: a crash between the commit and this call only loses a presence bump.
   rooms.onEventPersisted(async (event) => {
     if (!event.sender.endsWith(`:${deps.serverName}`)) return;
     await presence.markActive(event.sender).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
@@ -83,13 +87,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     // Events from users the reader ignores never notify them (m.ignored_user_list).
     getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
   });
-  // Notification counts are written before rooms publishes the event, so they arrive in the same /sync.
-  rooms.onEventPersisted((event, context) => push.onEventPersisted(event, context));
   const search = createSearchService(deps, rooms);
-  // The search index follows every committed event (indexing, redactions, rooms turning encrypted).
-  rooms.onEventPersisted(async (event) => {
-    await search.indexEvent(event);
-  });
   const profile = createProfileService(deps, {
     rooms,
     userExists: (userId) => accounts.userExists(userId),
@@ -119,17 +117,27 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     requireUserInteractiveAuth: (requester, auth, operation) => accounts.requireUserInteractiveAuth(requester, auth, operation),
   });
   accounts.onDeviceChanged((change) => e2ee.deviceChanged(change));
-  rooms.onEventPersisted(async (event) => {
-    if (event.type !== 'm.room.member' || event.stateKey === null || event.rejectedReason !== null || event.outlier) return;
-    const changes = await rooms.getMembershipChanges(event.stateKey, event.streamOrdering - 1, event.streamOrdering);
-    const change = changes.find((candidate) => candidate.eventId === event.eventId);
-    if (change) await e2ee.membershipChanged({ roomId: event.roomId, userId: event.stateKey, membership: change.membership, previous: change.previous });
-  });
+  // Derived rows a crash must not lose, each written by a durable reader of the events stream (exactly once, in the
+  // same transaction as the reader's position): notification counts, the search index (indexing, redactions, rooms
+  // turning encrypted), device-list changes of joins and leaves.
+  const streamReaders = createStreamReaders(deps);
+  streamReaders.register(push.eventReader);
+  streamReaders.register(search.eventReader);
+  streamReaders.register(
+    e2ee.membershipReader(async (event) => {
+      if (event.stateKey === null) return null;
+      const changes = await rooms.getMembershipChanges(event.stateKey, event.streamOrdering - 1, event.streamOrdering);
+      const change = changes.find((candidate) => candidate.eventId === event.eventId);
+      return change ? { roomId: event.roomId, userId: event.stateKey, membership: change.membership, previous: change.previous } : null;
+    }),
+  );
+  // Run after each commit and before rooms publishes the event, so its counts arrive in the same /sync.
+  rooms.onEventPersisted((event) => streamReaders.catchUp(event.streamOrdering));
   const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push, toDevice, e2ee }));
   const keyBackup = createKeyBackupService(deps);
   // A deactivated account's backed-up room keys go with it.
   accounts.onDeactivated(({ userId }) => keyBackup.deleteAllVersions(userId));
-  return { accounts, rooms, sync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup };
+  return { accounts, rooms, sync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup, streamReaders };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { UserDataStore } from './user-data.js';
 import type { KeyBackupStore } from './key-backup.js';
 import type { ToDeviceStore } from './to-device.js';
 import type { E2eeStore } from './e2ee.js';
+import type { StreamReaderStore } from './stream-readers.js';
 
 export type * from './accounts.js';
 export type * from './ephemeral.js';
@@ -27,6 +28,7 @@ export type * from './user-data.js';
 export type * from './key-backup.js';
 export type * from './to-device.js';
 export type * from './e2ee.js';
+export type * from './stream-readers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -234,6 +236,11 @@ export interface EventRepository {
   getRoomEventsByStream(roomId: string, options: RoomStreamQuery): Promise<StoredEvent[]>;
   /** The room's latest accepted, non-outlier event at or before stream position `position`, or null. */
   getLastEventAtOrBefore(roomId: string, position: number): Promise<StoredEvent | null>;
+  /**
+   * Every room's non-outlier events (accepted and rejected) with `streamOrdering > after`, oldest first, at most
+   * `limit`: what the durable stream readers process.
+   */
+  getEventsAfter(after: number, limit: number): Promise<StoredEvent[]>;
 
   /** The room's forward extremities (events with no children yet), sorted. */
   getForwardExtremities(roomId: string): Promise<string[]>;
@@ -265,6 +272,7 @@ export interface Storage {
   readonly keyBackup: KeyBackupStore;
   readonly toDevice: ToDeviceStore;
   readonly e2ee: E2eeStore;
+  readonly streamReaders: StreamReaderStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

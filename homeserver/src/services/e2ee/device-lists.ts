@@ -4,18 +4,21 @@
  * (users whose devices changed, or who newly share a room) and `left` (users who no longer share any room).
  * https://spec.matrix.org/v1.19/client-server-api/#tracking-the-device-list-for-a-user
  */
+import type { Storage } from '../../storage/index.js';
 import type { E2eeContext, DeviceListChanges, MembershipTransition } from './types.js';
 
 export interface DeviceLists {
   deviceListChanged(userId: string): Promise<void>;
   membershipChanged(transition: MembershipTransition): Promise<void>;
+  /** Records the joined/not-joined transitions among `transitions` in `tx`; returns the publish to run after commit. */
+  recordMembershipChanges(tx: Storage, transitions: readonly MembershipTransition[]): Promise<() => Promise<void>>;
   getChanges(userId: string, from: number, to: number): Promise<DeviceListChanges>;
 }
 
 export function createDeviceLists(ctx: Omit<E2eeContext, 'deviceListChanged'>): DeviceLists {
   const { storage, notifier } = ctx.deps;
 
-  return {
+  const lists: DeviceLists = {
     async deviceListChanged(userId) {
       const position = await storage.transaction(async (tx) => {
         const next = await tx.streams.next('device_lists');
@@ -27,16 +30,26 @@ export function createDeviceLists(ctx: Omit<E2eeContext, 'deviceListChanged'>): 
       await notifier.publish({ stream: 'device_lists', position, userIds: [...userIds] });
     },
 
-    async membershipChanged({ roomId, userId, membership, previous }) {
-      const joined = membership === 'join';
-      // Only entering or leaving the joined state changes who shares a room (a profile change is join -> join).
-      if (joined === (previous === 'join')) return;
-      const position = await storage.transaction(async (tx) => {
-        const next = await tx.streams.next('device_lists');
-        await tx.e2ee.addDeviceListChange({ position: next, userId, roomId, membership: joined ? 'join' : 'leave' });
-        return next;
-      });
-      await notifier.publish({ stream: 'device_lists', position, userIds: [userId], roomIds: [roomId] });
+    async membershipChanged(transition) {
+      const publish = await storage.transaction((tx) => lists.recordMembershipChanges(tx, [transition]));
+      await publish();
+    },
+
+    async recordMembershipChanges(tx, transitions) {
+      const written: { position: number; userId: string; roomId: string }[] = [];
+      for (const { roomId, userId, membership, previous } of transitions) {
+        const joined = membership === 'join';
+        // Only entering or leaving the joined state changes who shares a room (a profile change is join -> join).
+        if (joined === (previous === 'join')) continue;
+        const position = await tx.streams.next('device_lists');
+        await tx.e2ee.addDeviceListChange({ position, userId, roomId, membership: joined ? 'join' : 'leave' });
+        written.push({ position, userId, roomId });
+      }
+      return async () => {
+        for (const { position, userId, roomId } of written) {
+          await notifier.publish({ stream: 'device_lists', position, userIds: [userId], roomIds: [roomId] });
+        }
+      };
     },
 
     async getChanges(userId, from, to) {
@@ -67,4 +80,5 @@ export function createDeviceLists(ctx: Omit<E2eeContext, 'deviceListChanged'>): 
       return { changed: [...changed].filter((member) => sharing.has(member)).sort(), left: left.sort() };
     },
   };
+  return lists;
 }

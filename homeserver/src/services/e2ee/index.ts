@@ -4,14 +4,17 @@
  *
  * How other domains use it (wired in services/registry.ts):
  * - accounts: `deviceChanged` on every device created, renamed or deleted (a deleted device's keys are forgotten).
- * - rooms: `membershipChanged` for every persisted member event (joins and leaves move the `device_lists` stream).
+ * - stream readers: registry.ts registers {@link E2eeService.membershipReader}, the durable reader of member events
+ *   (joins and leaves move the `device_lists` stream), with rooms' lookup of the membership transition.
  * - sync: `getDeviceListChanges(userId, from, to)` for `device_lists` of an incremental sync, and
  *   `getKeyCounts(userId, deviceId)` for `device_one_time_keys_count` / `device_unused_fallback_key_types`.
  * https://spec.matrix.org/v1.19/client-server-api/#end-to-end-encryption
  */
 import type { JsonObject } from '@parley/federation';
 import type { DeviceChange, Requester } from '../accounts/index.js';
+import type { StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { StreamReaderHandler } from '../stream-readers/index.js';
 import { uploadCrossSigningKeys, uploadSignatures } from './cross-signing.js';
 import { createDeviceLists } from './device-lists.js';
 import { claimKeys } from './claim.js';
@@ -47,8 +50,13 @@ export interface E2eeService {
 
   /** Accounts' device hook: a device was created, renamed or deleted. */
   deviceChanged(change: DeviceChange): Promise<void>;
-  /** Rooms' member-event hook. */
+  /** Records one membership transition in a transaction of its own (the durable reader is the usual path). */
   membershipChanged(transition: MembershipTransition): Promise<void>;
+  /**
+   * The durable `events` stream reader of member events: `transitionOf` tells the membership change an event made
+   * (null: none, e.g. a rejected event), read-only.
+   */
+  membershipReader(transitionOf: (event: StoredEvent) => Promise<MembershipTransition | null>): StreamReaderHandler<MembershipTransition[]>;
   /** `device_lists` for an incremental /sync from `from` to `to` (positions of the `device_lists` stream). */
   getDeviceListChanges(userId: string, from: number, to: number): Promise<DeviceListChanges>;
   /** The device's unclaimed one-time key counts and unused fallback key algorithms. */
@@ -75,6 +83,19 @@ export function createE2eeService(deps: CoreDeps, callbacks: E2eeCallbacks): E2e
       await deviceLists.deviceListChanged(userId);
     },
     membershipChanged: (transition) => deviceLists.membershipChanged(transition),
+    membershipReader: (transitionOf) => ({
+      name: 'device_lists',
+      async prepare(events) {
+        const transitions: MembershipTransition[] = [];
+        for (const { event } of events) {
+          if (event.type !== 'm.room.member' || event.stateKey === null || event.rejectedReason !== null || event.outlier) continue;
+          const transition = await transitionOf(event);
+          if (transition !== null) transitions.push(transition);
+        }
+        return transitions;
+      },
+      write: (tx, transitions) => deviceLists.recordMembershipChanges(tx, transitions),
+    }),
     getDeviceListChanges: (userId, from, to) => deviceLists.getChanges(userId, from, to),
     async getKeyCounts(userId, deviceId) {
       const [oneTimeKeyCounts, unusedFallbackKeyTypes] = await Promise.all([

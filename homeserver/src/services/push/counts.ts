@@ -114,8 +114,22 @@ export interface PersistedEventContext {
   stateGroup?: number;
 }
 
+/** What one event changes in push's tables, computed by {@link NotificationCounter.evaluate}. */
+export interface PushWrites {
+  eventId: string;
+  /** A redacted target whose notifications go. */
+  forgetEventId: string | null;
+  rows: NewNotification[];
+  /** The local sender's read position moves to their own event. */
+  readMarker: { userId: string; roomId: string; threadId: string; streamOrdering: number } | null;
+}
+
 export interface NotificationCounter {
-  /** Evaluates every local member's rules for a persisted event and stores the notifications. */
+  /** Evaluates every local member's rules for a persisted event (reads only); null: nothing to write. */
+  evaluate(event: StoredEvent, context: PersistedEventContext): Promise<PushWrites | null>;
+  /** Writes what {@link evaluate} computed, in `tx`. */
+  apply(tx: Storage, writes: PushWrites): Promise<void>;
+  /** {@link evaluate} then {@link apply} in a transaction of its own. */
   processEvent(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** Moves the user's read position of a room/thread (null: unthreaded) to `eventId`, if further. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
@@ -216,66 +230,82 @@ export function createNotificationCounter(
 
   /**
    * A redacted event no longer counts: its notification rows go once the redaction marked it redacted (the rooms
-   * domain does that in the redaction's transaction, before listeners run, and only when the redaction applies).
+   * domain does that in the redaction's transaction, before the readers run, and only when the redaction applies).
    */
-  async function forgetRedactedTarget(redaction: StoredEvent): Promise<void> {
+  async function redactedTargetOf(redaction: StoredEvent): Promise<string | null> {
     const targetId = redactedEventId(redaction.pdu);
-    if (targetId === null) return;
+    if (targetId === null) return null;
     const [target] = await storage.events.getEvents([targetId]);
-    if (target === undefined || target.redactedBy === null || target.roomId !== redaction.roomId) return;
-    const removed = await storage.push.deleteEventNotifications(targetId);
-    if (removed > 0) deps.logger.debug({ eventId: targetId, removed }, 'notifications of a redacted event removed');
+    if (target === undefined || target.redactedBy === null || target.roomId !== redaction.roomId) return null;
+    return targetId;
+  }
+
+  async function evaluate(event: StoredEvent, context: PersistedEventContext): Promise<PushWrites | null> {
+    if (event.outlier || event.rejectedReason !== null) return null;
+    const forgetEventId = event.type === 'm.room.redaction' ? await redactedTargetOf(event) : null;
+    const room = context.stateGroup === undefined
+      ? await readCurrentRoomFacts(storage, event.roomId, context.roomVersion)
+      : await facts.load(storage, context.stateGroup, context.roomVersion);
+    const users = recipients(event, room, deps.serverName);
+    const threadId = await threadOf(storage, event.pdu);
+    const matchable: JsonObject = { ...event.pdu, event_id: event.eventId, room_id: event.roomId };
+    const senderPowerLevel = room.powerLevelOf(event.sender);
+    const loaded = await rulesets.load(storage, users);
+    const outcomes = new Map<string, PushEvaluation>();
+    for (const userId of users) {
+      const ruleset = loaded.get(userId);
+      if (!ruleset) continue;
+      const outcome = evaluatePushRules(ruleset, matchable, {
+        userId,
+        displayName: room.members.get(userId)?.displayName ?? null,
+        memberCount: room.joinedCount,
+        senderPowerLevel,
+        notificationPowerLevels: room.notificationPowerLevels,
+      });
+      if (outcome?.notify) outcomes.set(userId, outcome);
+    }
+    // Asked only about users about to be notified.
+    const ignoring = await ignoringUsers([...outcomes.keys()], event.sender);
+    const rows: NewNotification[] = [];
+    for (const [userId, outcome] of outcomes) {
+      if (ignoring.has(userId)) continue;
+      rows.push({
+        userId,
+        eventId: event.eventId,
+        roomId: event.roomId,
+        threadId,
+        streamOrdering: event.streamOrdering,
+        highlight: outcome.highlight,
+        actions: outcome.actions as JsonValue[],
+        ts: deps.clock.now(),
+      });
+    }
+    // "When the user updates their read receipt (either by using the API or by sending an event)".
+    const readMarker = isLocal(event.sender, deps.serverName)
+      ? { userId: event.sender, roomId: event.roomId, threadId, streamOrdering: event.streamOrdering }
+      : null;
+    return { eventId: event.eventId, forgetEventId, rows, readMarker };
+  }
+
+  async function apply(tx: Storage, writes: PushWrites): Promise<void> {
+    if (writes.forgetEventId !== null) {
+      const removed = await tx.push.deleteEventNotifications(writes.forgetEventId);
+      if (removed > 0) deps.logger.debug({ eventId: writes.forgetEventId, removed }, 'notifications of a redacted event removed');
+    }
+    await tx.push.addNotifications(writes.rows);
+    if (writes.readMarker !== null) {
+      const { userId, ...marker } = writes.readMarker;
+      await tx.push.advanceReadMarker(userId, marker);
+    }
+    if (writes.rows.length > 0) deps.logger.debug({ eventId: writes.eventId, notified: writes.rows.length }, 'push notifications stored');
   }
 
   const counter: NotificationCounter = {
+    evaluate,
+    apply,
     async processEvent(event, context) {
-      if (event.outlier || event.rejectedReason !== null) return;
-      if (event.type === 'm.room.redaction') await forgetRedactedTarget(event);
-      const room = context.stateGroup === undefined
-        ? await readCurrentRoomFacts(storage, event.roomId, context.roomVersion)
-        : await facts.load(storage, context.stateGroup, context.roomVersion);
-      const users = recipients(event, room, deps.serverName);
-      const threadId = await threadOf(storage, event.pdu);
-      const matchable: JsonObject = { ...event.pdu, event_id: event.eventId, room_id: event.roomId };
-      const senderPowerLevel = room.powerLevelOf(event.sender);
-      const loaded = await rulesets.load(storage, users);
-      const outcomes = new Map<string, PushEvaluation>();
-      for (const userId of users) {
-        const ruleset = loaded.get(userId);
-        if (!ruleset) continue;
-        const outcome = evaluatePushRules(ruleset, matchable, {
-          userId,
-          displayName: room.members.get(userId)?.displayName ?? null,
-          memberCount: room.joinedCount,
-          senderPowerLevel,
-          notificationPowerLevels: room.notificationPowerLevels,
-        });
-        if (outcome?.notify) outcomes.set(userId, outcome);
-      }
-      // Asked only about users about to be notified.
-      const ignoring = await ignoringUsers([...outcomes.keys()], event.sender);
-      const rows: NewNotification[] = [];
-      for (const [userId, outcome] of outcomes) {
-        if (ignoring.has(userId)) continue;
-        rows.push({
-          userId,
-          eventId: event.eventId,
-          roomId: event.roomId,
-          threadId,
-          streamOrdering: event.streamOrdering,
-          highlight: outcome.highlight,
-          actions: outcome.actions as JsonValue[],
-          ts: deps.clock.now(),
-        });
-      }
-      await storage.transaction(async (tx) => {
-        await tx.push.addNotifications(rows);
-        // "When the user updates their read receipt (either by using the API or by sending an event)".
-        if (isLocal(event.sender, deps.serverName)) {
-          await tx.push.advanceReadMarker(event.sender, { roomId: event.roomId, threadId, streamOrdering: event.streamOrdering });
-        }
-      });
-      if (rows.length > 0) deps.logger.debug({ eventId: event.eventId, notified: rows.length }, 'push notifications stored');
+      const writes = await evaluate(event, context);
+      if (writes !== null) await storage.transaction((tx) => apply(tx, writes));
     },
 
     async markRead(userId, receipt) {

@@ -3,8 +3,9 @@
  * This file is the domain's only public door: http/ and other domains import from here.
  *
  * How other domains use it:
- * - rooms: registry.ts subscribes {@link PushService.onEventPersisted} to rooms' `onEventPersisted`. It should
- *   run before the events stream is published so the counts appear in the same /sync as the event.
+ * - stream readers: registry.ts registers {@link PushService.eventReader}, the durable reader that stores
+ *   notifications; rooms runs the readers before the events stream is published, so the counts appear in the same
+ *   /sync as the event, and a crash loses none (the reader carries on from its stored position).
  * - sync: {@link PushService.getUnreadCounts} for `unread_notifications`/`unread_thread_notifications`, and
  *   {@link PushService.getPushRulesChange} for the `m.push_rules` global account data event (its position is on
  *   the `account_data` stream).
@@ -17,13 +18,14 @@
 import type { JsonValue } from '@parley/federation';
 import type { StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { StreamReaderHandler } from '../stream-readers/index.js';
 import { createRulesetCache } from './cache.js';
-import { createNotificationCounter, type PersistedEventContext, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
+import { createNotificationCounter, type PersistedEventContext, type PushWrites, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
 import { basicClientEvent, listNotifications, type EventFormatter, type NotificationsPage, type NotificationsQuery } from './list.js';
 import { checkScopeAndKind, createRuleChanges, findRule, loadRuleset, type PushRuleInput } from './rules.js';
 import type { PushRule, PushRuleset } from './types.js';
 
-export type { NotificationCounts, PersistedEventContext, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
+export type { NotificationCounts, PersistedEventContext, PushWrites, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
 export type { NotificationEntry, NotificationsPage, NotificationsQuery } from './list.js';
 export type { PushRuleInput } from './rules.js';
 export type { PushAction, PushCondition, PushRule, PushRuleKind, PushRuleset } from './types.js';
@@ -76,6 +78,8 @@ export interface PushService {
    * room's current state is read.
    */
   onEventPersisted(event: StoredEvent, context: PersistedEventContext): Promise<void>;
+  /** The durable `events` stream reader that stores notifications (see services/stream-readers). */
+  readonly eventReader: StreamReaderHandler<PushWrites[]>;
   /** Moves the user's read position in a room or thread (`threadId` null: unthreaded) up to `eventId`. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
   /** Unread counts per room (every room asked for is present, zeros included). */
@@ -136,6 +140,16 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
         // A failed evaluation must not fail the event write that already committed.
         deps.logger.error({ err: error, eventId: event.eventId }, 'push evaluation failed');
       }
+    },
+    eventReader: {
+      name: 'push',
+      async prepare(events) {
+        const writes = await Promise.all(events.map(({ event, roomVersion, stateGroup }) => counter.evaluate(event, { roomVersion, stateGroup })));
+        return writes.filter((entry): entry is PushWrites => entry !== null);
+      },
+      async write(tx, writes) {
+        for (const entry of writes) await counter.apply(tx, entry);
+      },
     },
     markRead: (userId, receipt) => counter.markRead(userId, receipt),
     getUnreadCounts: (userId, roomIds) => counter.getUnreadCounts(userId, roomIds),

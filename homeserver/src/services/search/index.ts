@@ -4,17 +4,19 @@
  * https://spec.matrix.org/v1.19/client-server-api/#server-side-search
  *
  * Wiring (services/registry.ts): the service reads rooms through {@link SearchRoomsAccess} (memberships, history
- * visibility, client event format) and is fed by `rooms.onEventPersisted(search.indexEvent)`.
+ * visibility, client event format) and is fed by {@link SearchService.eventReader}, a durable reader of the `events`
+ * stream (services/stream-readers): every committed event reaches the index exactly once, crashes included.
  */
 import type { StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import type { StreamReaderHandler } from '../stream-readers/index.js';
 import { formatResults } from './format.js';
-import { indexEvent, type IndexOutcome } from './indexer.js';
+import { applyIndexing, indexEvent, planIndexing, type IndexChange, type IndexOutcome } from './indexer.js';
 import { findVisibleHits } from './run.js';
 import type { RoomEventsCriteria, RoomEventsResults, Searcher, SearchRoomsAccess } from './types.js';
 
 export type * from './types.js';
-export type { IndexOutcome } from './indexer.js';
+export type { IndexChange, IndexOutcome } from './indexer.js';
 export { INDEXED_TYPES } from './extract.js';
 
 export interface SearchService {
@@ -30,6 +32,8 @@ export interface SearchService {
    * only costs that event's searchability.
    */
   indexEvent(event: StoredEvent): Promise<IndexOutcome | 'failed'>;
+  /** The durable `events` stream reader that keeps the index (see services/stream-readers). */
+  readonly eventReader: StreamReaderHandler<IndexChange[]>;
 }
 
 export function createSearchService(deps: CoreDeps, rooms: SearchRoomsAccess): SearchService {
@@ -47,6 +51,21 @@ export function createSearchService(deps: CoreDeps, rooms: SearchRoomsAccess): S
         log.error({ err: error, eventId: event.eventId, roomId: event.roomId }, 'indexing event for search failed');
         return 'failed';
       }
+    },
+
+    eventReader: {
+      name: 'search',
+      async prepare(events) {
+        const changes: IndexChange[] = [];
+        for (const { event } of events) {
+          const { change } = await planIndexing(deps.storage, event);
+          if (change !== null) changes.push(change);
+        }
+        return changes;
+      },
+      async write(tx, changes) {
+        for (const change of changes) await applyIndexing(tx, change);
+      },
     },
   };
 }

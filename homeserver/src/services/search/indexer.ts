@@ -10,40 +10,58 @@
  *   applies later is honoured either way.
  */
 import type { JsonValue } from '@parley/federation';
-import type { Storage, StoredEvent } from '../../storage/index.js';
+import type { SearchEntry, Storage, StoredEvent } from '../../storage/index.js';
 import { searchEntryFor } from './extract.js';
 
 /** What indexing one event did, for logs and tests. */
 export type IndexOutcome = 'indexed' | 'skipped' | 'encrypted-room' | 'room-purged' | 'target-removed';
 
+/** One change to the index that an event asks for (decided by {@link planIndexing}, written by {@link applyIndexing}). */
+export type IndexChange =
+  | { kind: 'purge-room'; roomId: string }
+  | { kind: 'index'; entry: SearchEntry }
+  | { kind: 'remove'; eventId: string };
+
 /** Brings the index up to date with one committed event. */
 export async function indexEvent(storage: Storage, event: StoredEvent): Promise<IndexOutcome> {
-  if (event.outlier || event.rejectedReason !== null) return 'skipped';
-  if (event.type === 'm.room.encryption' && event.stateKey === '') {
-    await storage.search.removeRoom(event.roomId);
-    return 'room-purged';
-  }
-  if (event.type === 'm.room.redaction') return (await removeRedactedTarget(storage, event)) ? 'target-removed' : 'skipped';
+  const { outcome, change } = await planIndexing(storage, event);
+  if (change !== null) await applyIndexing(storage, change);
+  return outcome;
+}
 
+/** What indexing `event` changes, read-only (the durable reader writes it in its own transaction). */
+export async function planIndexing(storage: Storage, event: StoredEvent): Promise<{ outcome: IndexOutcome; change: IndexChange | null }> {
+  if (event.outlier || event.rejectedReason !== null) return { outcome: 'skipped', change: null };
+  if (event.type === 'm.room.encryption' && event.stateKey === '') return { outcome: 'room-purged', change: { kind: 'purge-room', roomId: event.roomId } };
+  if (event.type === 'm.room.redaction') {
+    const targetId = await redactedTargetToRemove(storage, event);
+    return targetId === null ? { outcome: 'skipped', change: null } : { outcome: 'target-removed', change: { kind: 'remove', eventId: targetId } };
+  }
   const entry = searchEntryFor(event);
-  if (entry === null) return 'skipped';
-  if ((await storage.events.getCurrentStateEventId(event.roomId, 'm.room.encryption', '')) !== null) return 'encrypted-room';
-  await storage.search.index([entry]);
-  return 'indexed';
+  if (entry === null) return { outcome: 'skipped', change: null };
+  if ((await storage.events.getCurrentStateEventId(event.roomId, 'm.room.encryption', '')) !== null) return { outcome: 'encrypted-room', change: null };
+  return { outcome: 'indexed', change: { kind: 'index', entry } };
+}
+
+/** Writes one planned change on `storage` (a transaction or the pool). */
+export async function applyIndexing(storage: Storage, change: IndexChange): Promise<void> {
+  if (change.kind === 'purge-room') await storage.search.removeRoom(change.roomId);
+  else if (change.kind === 'index') await storage.search.index([change.entry]);
+  else await storage.search.remove([change.eventId]);
 }
 
 /**
- * Removes the target of a redaction once the redaction applies: the rooms domain marked the target redacted, or
+ * The target of a redaction to remove once the redaction applies: the rooms domain marked the target redacted, or
  * the sender redacts their own event (always allowed). A redaction that does not (yet) apply leaves it indexed;
  * queries skip the target as soon as it is marked.
  */
-async function removeRedactedTarget(storage: Storage, redaction: StoredEvent): Promise<boolean> {
+async function redactedTargetToRemove(storage: Storage, redaction: StoredEvent): Promise<string | null> {
   const targetId = redactedEventId(redaction);
-  if (targetId === null) return false;
+  if (targetId === null) return null;
   const [target] = await storage.events.getEvents([targetId]);
-  if (target === undefined || target.roomId !== redaction.roomId) return false;
-  if (target.redactedBy === null && target.sender !== redaction.sender) return false;
-  return (await storage.search.remove([targetId])) > 0;
+  if (target === undefined || target.roomId !== redaction.roomId) return null;
+  if (target.redactedBy === null && target.sender !== redaction.sender) return null;
+  return targetId;
 }
 
 /** `content.redacts` (room v11+) or the top-level `redacts` (v1-v10). */

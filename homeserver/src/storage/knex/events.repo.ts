@@ -93,6 +93,16 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
       return row === undefined ? null : eventFromRow(row);
     },
 
+    async getEventsAfter(after, limit) {
+      const rows: EventRow[] = await db('events')
+        .select('*')
+        .where({ outlier: false })
+        .where('stream_ordering', '>', after)
+        .orderBy('stream_ordering', 'asc')
+        .limit(Math.max(0, limit));
+      return rows.map(eventFromRow);
+    },
+
     async getForwardExtremities(roomId) {
       const rows: { event_id: string }[] = await db('room_forward_extremities')
         .select('event_id')
