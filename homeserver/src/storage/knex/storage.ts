@@ -20,6 +20,7 @@ import { createUserDataStore } from './user-data.repo.js';
 import { createKeyBackupStore } from './key-backup.repo.js';
 import { createToDeviceStore } from './to-device.repo.js';
 import { createE2eeStore } from './e2ee.repo.js';
+import { createJobLeaseStore } from './leases.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -43,6 +44,7 @@ function storageOn(ctx: SqlContext): Storage {
     keyBackup: createKeyBackupStore(ctx),
     toDevice: createToDeviceStore(ctx),
     e2ee: createE2eeStore(ctx),
+    leases: createJobLeaseStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }
