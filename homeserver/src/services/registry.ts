@@ -126,6 +126,10 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     if (change) await e2ee.membershipChanged({ roomId: event.roomId, userId: event.stateKey, membership: change.membership, previous: change.previous });
   });
   const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push, toDevice, e2ee }));
+  // A membership change reaches every process's lazy-loading cache (else a stale entry could hide the member).
+  rooms.onEventPersisted(async (event) => {
+    if (event.type === 'm.room.member' && event.stateKey !== null && !event.outlier) await sync.membershipChanged(event.roomId, event.stateKey);
+  });
   const keyBackup = createKeyBackupService(deps);
   // A deactivated account's backed-up room keys go with it.
   accounts.onDeactivated(({ userId }) => keyBackup.deleteAllVersions(userId));
