@@ -19,6 +19,7 @@ import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
 import { closeServices, createServices } from './services/registry.js';
+import { createBackgroundJobs } from './services/jobs/index.js';
 import { createRegistrationToken as createTokenIn, type NewRegistrationToken, type RegistrationTokenInfo } from './services/accounts/index.js';
 import { createAuthenticators } from './http/middleware/auth.js';
 import { attachRateLimiter, attemptLimiterFrom, createRateLimiter } from './http/middleware/rate-limit.js';
@@ -59,6 +60,8 @@ export interface RunningServer {
   url: string;
   port: number;
   config: Config;
+  /** This process's holder ID in the job leases table. */
+  instanceId: string;
   /** Stops accepting, waits for in-flight requests (up to the timeout), closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -97,8 +100,10 @@ export async function startServer(config: Config, options: StartServerOptions = 
     serverName: config.server_name,
     logger: logger.child({ component: 'rate-limit' }),
   });
+  // Sweeps and purges run in the one process holding each job's lease (on SQLite: always this one).
+  const jobs = createBackgroundJobs({ leases: storage.leases, clock, logger }, { leaseTtlMs: config.jobs.lease_ttl_ms });
   const services = createServices(
-    { config, storage, notifier, clock, logger, serverName: config.server_name, signingKey },
+    { config, storage, notifier, clock, logger, serverName: config.server_name, signingKey, jobs },
     // Password checks (/login and UIA) share the login limit, per account and per address.
     { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
   );
@@ -140,6 +145,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     port = await listen(server, config.listen.port, config.listen.bind);
   } catch (error) {
     await closeServices(services).catch(() => undefined);
+    await jobs.close();
     await rateLimiter.close();
     await notifier.close();
     if (ownsDatabase) await database.close();
@@ -156,6 +162,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
       await closeHttpServer(server, options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
       // Background timers (typing expiry, presence sweep) write to storage: stop them before it closes.
       await closeServices(services).catch((error: unknown) => logger.warn({ err: error }, 'closing services failed'));
+      // Released leases let another process take the jobs over at its next renewal instead of after the TTL.
+      await jobs.close();
       await notifier.close();
       await rateLimiter.close();
       if (ownsDatabase) await database.close();
@@ -163,7 +171,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     })();
     return closing;
   };
-  return { url, port, config, close };
+  return { url, port, config, instanceId: jobs.instanceId, close };
 }
 
 /** The notifier: Redis pub/sub when `redis.url` is set (several processes), else in-process. */

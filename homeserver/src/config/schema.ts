@@ -317,12 +317,29 @@ export const configSchema = z.strictObject({
           {
             description:
               'How long the original content of a redacted (deleted) event is kept for admins and moderation before it ' +
-              'is purged from the database. 0 purges at the next redaction. Default: 7 days.',
+              'is purged from the database, by a background job that runs every minute (every second when the ' +
+              'retention is shorter than a minute). Default: 7 days.',
           },
         ),
       }, MAPPING)
       .prefault({}),
     { description: 'Rooms and events.' },
+  ),
+  jobs: field(
+    z
+      .strictObject({
+        lease_ttl_ms: field(
+          z.int({ error: 'expected an integer of milliseconds' }).min(300, 'expected at least 300 ms').max(600_000, 'expected at most 600000 ms').default(15_000),
+          {
+            description:
+              'Background jobs (typing and presence timeouts, the redaction purge) run in exactly one process of a ' +
+              'deployment: the holder of the job\'s lease in the database, renewed every third of this time. A ' +
+              'stopped process releases its leases at once; a crashed one is taken over after this time. Default: 15 s.',
+          },
+        ),
+      }, MAPPING)
+      .prefault({}),
+    { description: 'Background jobs shared by the processes of one deployment.' },
   ),
   log: field(
     z

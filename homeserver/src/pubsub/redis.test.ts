@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { StreamAdvance } from './index.js';
-import { advanceChannel, createRedisNotifier, decodeAdvance, encodeAdvance } from './redis.js';
+import type { Invalidation, StreamAdvance } from './index.js';
+import { advanceChannel, createRedisNotifier, decodeAdvance, decodeInvalidation, encodeAdvance } from './redis.js';
 import { forEachBus, testBusPrefix, testRedisUrl } from './testing.js';
 
 /** Collects what a listener hears and lets a test wait for the n-th delivery. */
@@ -31,6 +31,24 @@ function recorder() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
 forEachBus('notifier', (bus) => {
+  it('carries invalidations to every process, the publisher included, apart from stream advances', async () => {
+    const processA = await bus.connect();
+    const processB = await bus.connect();
+    const heardByA: Invalidation[] = [];
+    const heardByB: Invalidation[] = [];
+    const advancesOnB = recorder();
+    processA.subscribeInvalidations((invalidation) => heardByA.push(invalidation));
+    processB.subscribeInvalidations((invalidation) => heardByB.push(invalidation));
+    processB.subscribe(advancesOnB.listener);
+    await processA.publishInvalidation({ topic: 'access-tokens', keys: ['@alice:hs'] });
+    const deadline = Date.now() + 2000;
+    while ((heardByA.length < 1 || heardByB.length < 1) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(heardByB).toEqual([{ topic: 'access-tokens', keys: ['@alice:hs'] }]);
+    expect(heardByA).toEqual([{ topic: 'access-tokens', keys: ['@alice:hs'] }]);
+    await settle();
+    expect(advancesOnB.heard).toEqual([]);
+  });
+
   it('delivers a publish to subscribers of another notifier, as a second process', async () => {
     const processA = await bus.connect();
     const processB = await bus.connect();
@@ -149,5 +167,15 @@ describe('stream advance wire format', () => {
     '{"s":"events","p":1,"r":[1]}',
   ])('rejects %s', (message) => {
     expect(decodeAdvance(message)).toBeNull();
+  });
+});
+
+describe('decodeInvalidation', () => {
+  it('accepts known topics with string keys and rejects anything else', () => {
+    expect(decodeInvalidation('{"t":"lazy-members","k":["!r:hs|@a:hs"]}')).toEqual({ topic: 'lazy-members', keys: ['!r:hs|@a:hs'] });
+    expect(decodeInvalidation('{"t":"unknown","k":[]}')).toBeNull();
+    expect(decodeInvalidation('{"t":"access-tokens","k":[1]}')).toBeNull();
+    expect(decodeInvalidation('{"t":"access-tokens"}')).toBeNull();
+    expect(decodeInvalidation('not json')).toBeNull();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { STREAM_NAMES, type StreamName } from '../storage/index.js';
-import type { Notifier, StreamAdvance, StreamListener } from './index.js';
+import { INVALIDATION_TOPICS, type Invalidation, type InvalidationListener, type Notifier, type StreamAdvance, type StreamListener } from './index.js';
 
 /** What {@link createRedisNotifier} needs. */
 export interface RedisNotifierOptions {
@@ -21,10 +21,16 @@ export interface RedisNotifierOptions {
 }
 
 const KNOWN_STREAMS: ReadonlySet<string> = new Set<StreamName>(STREAM_NAMES);
+const KNOWN_TOPICS: ReadonlySet<string> = new Set<string>(INVALIDATION_TOPICS);
 
 /** The one channel every process of a deployment publishes advances on. */
 export function advanceChannel(prefix: string): string {
   return `${prefix}stream-advances`;
+}
+
+/** The channel cache invalidations travel on. */
+export function invalidationChannel(prefix: string): string {
+  return `${prefix}invalidations`;
 }
 
 /**
@@ -33,6 +39,7 @@ export function advanceChannel(prefix: string): string {
  */
 export async function createRedisNotifier(options: RedisNotifierOptions): Promise<Notifier> {
   const channel = advanceChannel(options.prefix);
+  const invalidations = invalidationChannel(options.prefix);
   const onError = options.onError ?? (() => undefined);
   const connectionOptions = { lazyConnect: true, maxRetriesPerRequest: 3 };
   const publisher = new Redis(options.url, connectionOptions);
@@ -41,7 +48,14 @@ export async function createRedisNotifier(options: RedisNotifierOptions): Promis
   subscriber.on('error', onError);
 
   const listeners = new Set<StreamListener>();
+  const invalidationListeners = new Set<InvalidationListener>();
   subscriber.on('message', (from: string, message: string) => {
+    if (from === invalidations) {
+      const invalidation = decodeInvalidation(message);
+      if (invalidation) for (const listener of [...invalidationListeners]) listener(invalidation);
+      else onError(new Error(`ignoring a malformed invalidation on ${invalidations}`));
+      return;
+    }
     if (from !== channel) return;
     const advance = decodeAdvance(message);
     if (!advance) {
@@ -53,7 +67,7 @@ export async function createRedisNotifier(options: RedisNotifierOptions): Promis
 
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
-    await subscriber.subscribe(channel);
+    await subscriber.subscribe(channel, invalidations);
   } catch (error) {
     publisher.disconnect();
     subscriber.disconnect();
@@ -75,9 +89,23 @@ export async function createRedisNotifier(options: RedisNotifierOptions): Promis
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    async publishInvalidation(invalidation) {
+      if (closing) return;
+      try {
+        await publisher.publish(invalidations, JSON.stringify({ t: invalidation.topic, k: invalidation.keys }));
+      } catch (error) {
+        // Caches that miss it stay stale only for their own bound (e.g. the token cache's TTL).
+        onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    subscribeInvalidations(listener) {
+      invalidationListeners.add(listener);
+      return () => invalidationListeners.delete(listener);
+    },
     close() {
       closing ??= (async () => {
         listeners.clear();
+        invalidationListeners.clear();
         // QUIT lets Redis drop the subscription at once; disconnect() is the fallback for a dead link.
         await Promise.allSettled([subscriber.quit(), publisher.quit()]);
         subscriber.disconnect();
@@ -126,4 +154,20 @@ function stringList(value: unknown): string[] | undefined | null {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) return null;
   return value as string[];
+}
+
+/** Parses an invalidation's wire form `{"t": topic, "k": [keys]}`; null when malformed or of an unknown topic. */
+export function decodeInvalidation(message: string): Invalidation | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const { t, k } = value as Record<string, unknown>;
+  if (typeof t !== 'string' || !KNOWN_TOPICS.has(t)) return null;
+  const keys = stringList(k);
+  if (!keys) return null;
+  return { topic: t as Invalidation['topic'], keys };
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe } from 'vitest';
-import type { Notifier, StreamAdvance, StreamListener } from './index.js';
+import type { Invalidation, InvalidationListener, Notifier, StreamAdvance, StreamListener } from './index.js';
 import { createMemoryNotifier } from './memory.js';
 import { createRedisNotifier } from './redis.js';
 
@@ -79,18 +79,29 @@ export function forEachBus(name: string, suite: (bus: BusUnderTest) => void): vo
 function memoryView(bus: Notifier): Notifier {
   const unsubscribers = new Set<() => void>();
   let closed = false;
+  function track(unsubscribe: () => void): () => void {
+    if (closed) {
+      unsubscribe();
+      return () => undefined;
+    }
+    unsubscribers.add(unsubscribe);
+    return () => {
+      unsubscribe();
+      unsubscribers.delete(unsubscribe);
+    };
+  }
   return {
     async publish(advance: StreamAdvance) {
       if (!closed) await bus.publish(advance);
     },
     subscribe(listener: StreamListener) {
-      if (closed) return () => undefined;
-      const unsubscribe = bus.subscribe(listener);
-      unsubscribers.add(unsubscribe);
-      return () => {
-        unsubscribe();
-        unsubscribers.delete(unsubscribe);
-      };
+      return track(bus.subscribe(listener));
+    },
+    async publishInvalidation(invalidation: Invalidation) {
+      if (!closed) await bus.publishInvalidation(invalidation);
+    },
+    subscribeInvalidations(listener: InvalidationListener) {
+      return track(bus.subscribeInvalidations(listener));
     },
     async close() {
       closed = true;

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../pubsub/index.js';
 import type { Storage } from '../storage/index.js';
+import type { BackgroundJobs } from './jobs/index.js';
 
 export interface CoreDeps {
   config: Config;
@@ -19,4 +20,10 @@ export interface CoreDeps {
   serverName: string;
   /** The key our events and federation requests are signed with. */
   signingKey: SigningKey;
+  /**
+   * Claims on background jobs (sweeps, purges) shared with the other processes of the deployment. Absent: this
+   * process is alone (unit tests) and holds every job, and the jobs that only a timer starts (the redaction purge)
+   * do not run by themselves: tests call them.
+   */
+  jobs?: BackgroundJobs;
 }

@@ -134,6 +134,10 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   // Run after each commit and before rooms publishes the event, so its counts arrive in the same /sync.
   rooms.onEventPersisted((event) => streamReaders.catchUp(event.streamOrdering));
   const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push, toDevice, e2ee }));
+  // A membership change reaches every process's lazy-loading cache (else a stale entry could hide the member).
+  rooms.onEventPersisted(async (event) => {
+    if (event.type === 'm.room.member' && event.stateKey !== null && !event.outlier) await sync.membershipChanged(event.roomId, event.stateKey);
+  });
   const keyBackup = createKeyBackupService(deps);
   // A deactivated account's backed-up room keys go with it.
   accounts.onDeactivated(({ userId }) => keyBackup.deleteAllVersions(userId));

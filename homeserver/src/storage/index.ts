@@ -14,6 +14,7 @@ import type { SearchStore } from './search.js';
 import type { SyncStore } from './sync.js';
 import type { UserDataStore } from './user-data.js';
 import type { KeyBackupStore } from './key-backup.js';
+import type { JobLeaseStore } from './leases.js';
 import type { ToDeviceStore } from './to-device.js';
 import type { E2eeStore } from './e2ee.js';
 import type { StreamReaderStore } from './stream-readers.js';
@@ -29,6 +30,7 @@ export type * from './key-backup.js';
 export type * from './to-device.js';
 export type * from './e2ee.js';
 export type * from './stream-readers.js';
+export type * from './leases.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -273,6 +275,7 @@ export interface Storage {
   readonly toDevice: ToDeviceStore;
   readonly e2ee: E2eeStore;
   readonly streamReaders: StreamReaderStore;
+  readonly leases: JobLeaseStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

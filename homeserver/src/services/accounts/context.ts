@@ -22,8 +22,13 @@ export interface AccountsContext {
   passwords: PasswordHasher;
   /** Rate-limited password checks for /login and UIA. */
   passwordChecks: PasswordChecker;
-  /** Recently authenticated tokens: call `tokens.forgetUser` after revoking any token (see token-cache.ts). */
+  /** Recently authenticated tokens (see token-cache.ts); after revoking any token call {@link revokeTokens}. */
   tokens: TokenCache;
+  /**
+   * Forgets `userId`'s cached tokens here and, through the notifier, in every other process; resolves once the
+   * invalidation is on its way, so a revocation answered to the client holds everywhere.
+   */
+  revokeTokens(userId: string): Promise<void>;
 }
 
 /** Listener lists for the hooks other domains register through index.ts. */

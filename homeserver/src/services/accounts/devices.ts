@@ -25,7 +25,7 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
 
   async function remove(userId: string, deviceIds: readonly string[]): Promise<void> {
     const deleted = await storage.accounts.deleteDevices(userId, deviceIds);
-    context.tokens.forgetUser(userId);
+    await context.revokeTokens(userId);
     for (const deviceId of deleted) await context.hooks.deviceChanged.emit({ userId, deviceId, kind: 'deleted' });
   }
 
@@ -61,7 +61,7 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
     async logout(requester) {
       if (requester.deviceId === null) {
         await storage.accounts.deleteDeviceTokens(requester.userId, null);
-        context.tokens.forgetUser(requester.userId);
+        await context.revokeTokens(requester.userId);
         return;
       }
       await remove(requester.userId, [requester.deviceId]);
@@ -71,7 +71,7 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
       const devices = await storage.accounts.listDevices(requester.userId);
       await remove(requester.userId, devices.map((device) => device.deviceId));
       await storage.accounts.deleteUserTokens(requester.userId);
-      context.tokens.forgetUser(requester.userId);
+      await context.revokeTokens(requester.userId);
     },
   };
 }

@@ -37,7 +37,7 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
   /** Deletes devices and their tokens, telling the device-list listeners. */
   async function removeDevices(userId: string, deviceIds: readonly string[]): Promise<void> {
     const deleted = await storage.accounts.deleteDevices(userId, deviceIds);
-    context.tokens.forgetUser(userId);
+    await context.revokeTokens(userId);
     for (const deviceId of deleted) await context.hooks.deviceChanged.emit({ userId, deviceId, kind: 'deleted' });
   }
 
@@ -77,11 +77,11 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
     async deactivate(requester, options) {
       await requirePassword(requester, options.auth, 'POST /account/deactivate');
       await storage.accounts.markDeactivated(requester.userId, context.clock.now());
-      context.tokens.forgetUser(requester.userId);
+      await context.revokeTokens(requester.userId);
       const devices = await storage.accounts.listDevices(requester.userId);
       await removeDevices(requester.userId, devices.map((device) => device.deviceId));
       await storage.accounts.deleteUserTokens(requester.userId);
-      context.tokens.forgetUser(requester.userId);
+      await context.revokeTokens(requester.userId);
       context.logger.info({ userId: requester.userId }, 'deactivated an account');
       await context.hooks.deactivated.emit({ userId: requester.userId });
     },

@@ -18,6 +18,11 @@ import { createUia } from './uia.js';
 export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {}): AccountsService {
   const logger = deps.logger.child({ component: 'accounts' });
   const passwords = createPasswordHasher(deps.config.sessions.password_hash_concurrency);
+  const tokens = createTokenCache();
+  // Every process (this one included) drops a user's cached tokens when any process revokes one of them.
+  deps.notifier.subscribeInvalidations((invalidation) => {
+    if (invalidation.topic === 'access-tokens') for (const userId of invalidation.keys) tokens.forgetUser(userId);
+  });
   const context: AccountsContext = {
     passwords,
     passwordChecks: createPasswordChecker(deps.storage.accounts, passwords, ports.attemptLimiter ?? UNLIMITED_ATTEMPTS),
@@ -27,7 +32,11 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
     logger,
     serverName: deps.serverName,
     uia: createUia(deps.storage.accounts, deps.clock),
-    tokens: createTokenCache(),
+    tokens,
+    async revokeTokens(userId) {
+      tokens.forgetUser(userId);
+      await deps.notifier.publishInvalidation({ topic: 'access-tokens', keys: [userId] });
+    },
     hooks: {
       registered: createListenerList<{ userId: string }>(logger, 'registered'),
       deactivated: createListenerList<{ userId: string }>(logger, 'deactivated'),

@@ -88,7 +88,7 @@ export function createSessions(context: AccountsContext): Sessions {
   /** Deletes every access and refresh token of the device a replayed refresh token belongs to. */
   async function revokeDevice(token: RefreshTokenRecord, message: string): Promise<void> {
     await storage.accounts.deleteDeviceTokens(token.userId, token.deviceId);
-    context.tokens.forgetUser(token.userId);
+    await context.revokeTokens(token.userId);
     context.logger.warn({ userId: token.userId, deviceId: token.deviceId, refreshTokenId: token.id }, message);
   }
 
@@ -118,7 +118,7 @@ export function createSessions(context: AccountsContext): Sessions {
         return { created, tokens };
       });
       // Logging in again on a known device revoked its old tokens.
-      if (!created) context.tokens.forgetUser(options.userId);
+      if (!created) await context.revokeTokens(options.userId);
       await storage.accounts.recordDeviceSighting(options.userId, deviceId, { ts: clock.now(), ...options.origin });
       if (created) await context.hooks.deviceChanged.emit({ userId: options.userId, deviceId, kind: 'created' });
       return {
@@ -144,7 +144,7 @@ export function createSessions(context: AccountsContext): Sessions {
         // The first use of a refreshed token revokes the refresh token it replaced.
         if (token.refreshTokenId !== null) {
           await storage.accounts.retirePredecessors(token.refreshTokenId, retireOptions());
-          context.tokens.forgetUser(token.userId);
+          await context.revokeTokens(token.userId);
         }
         const epoch = context.tokens.epoch();
         context.tokens.put({ ...token, used: true }, clock.now(), epoch);
@@ -182,7 +182,7 @@ export function createSessions(context: AccountsContext): Sessions {
         if (old.nextTokenId !== null) await tx.accounts.revokeRefreshTokens([old.nextTokenId], clock.now());
         return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresInMs: tokens.expiresInMs };
       });
-      context.tokens.forgetUser(old.userId);
+      await context.revokeTokens(old.userId);
       return refreshed;
     },
   };

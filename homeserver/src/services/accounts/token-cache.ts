@@ -2,9 +2,10 @@
  * Access-token lookups cached for a short time: every client request authenticates, and on SQLite's single
  * connection even a one-row read queues behind writes.
  *
- * Staleness bound: a token revoked by THIS process (logout, device deletion, deactivation, refresh, password
- * change) is forgotten at once. A token revoked by ANOTHER process of the same deployment keeps working here for
- * at most {@link TOKEN_CACHE_TTL_MS}. Expiry (`expiresTs`) is checked on every use, cached or not.
+ * Staleness bound: a token revoked by any process (logout, device deletion, deactivation, refresh, password
+ * change) is forgotten here when the `access-tokens` invalidation arrives over the notifier: at once in this
+ * process, as fast as Redis delivers in the others. Only if that message is lost (Redis down) does a revoked token
+ * keep working here, for at most {@link TOKEN_CACHE_TTL_MS}. Expiry (`expiresTs`) is checked on every use.
  */
 import type { AccessTokenOwner } from '../../storage/index.js';
 

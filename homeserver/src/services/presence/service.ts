@@ -11,6 +11,7 @@
 import { MatrixError } from '../../matrix-error.js';
 import type { PresenceRecord, PresenceState, Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import { claimJob } from '../jobs/index.js';
 import { createIntervalTimer, createTokenBuckets, createRecentMap } from './throttle.js';
 import { PRESENCE_PRIVACY_TYPE, effectiveState, parsePresencePrivacy, presenceContentFor, type PresenceTimeouts } from './privacy.js';
 import type { PresenceCallbacks, PresenceContent, PresenceEvent, PresenceOptions, PresenceService } from './types.js';
@@ -40,11 +41,13 @@ export function createPresenceServiceImpl(deps: CoreDeps, callbacks: PresenceCal
   const statusBuckets = createTokenBuckets({ burst: options.statusBurst ?? 10, refillMs: options.statusRefillMs ?? 2_000 });
   const sweepTimer = createIntervalTimer(options.sweepIntervalMs ?? 30_000, async () => {
     try {
-      await sweep();
+      await job.runIfHeld(sweep);
     } catch (error) {
       log.warn({ err: error }, 'presence sweep failed');
     }
   });
+  // One process of the deployment sweeps: the lease holder, from the moment it holds the job (others' timers idle).
+  const job = claimJob(deps, 'presence-timeouts', { onClaimed: () => sweepTimer.start() });
 
   async function loadRecord(tx: Storage, userId: string): Promise<PresenceRecord | null> {
     return (await tx.ephemeral.getPresence([userId]))[0] ?? null;

@@ -164,5 +164,7 @@ export interface RoomsService {
   toClientEvents(events: readonly StoredEvent[], viewer: EventViewer): Promise<ClientEvent[]>;
   /** Replaces the originals of events redacted longer than the retention window by their redacted form. */
   purgeExpiredRedactions(): Promise<number>;
+  /** Stops the background redaction purge. */
+  close(): void;
 }
 

@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidstateeventtypestatekey
  * https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3roomsroomidredacteventidtxnid
  */
-import { canonicalJson, redactEvent, type JsonObject, type Pdu } from '@parley/federation';
+import { canonicalJson, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
@@ -156,26 +156,6 @@ export async function redact(
     redacts: eventId,
     txn: { scope: requireScope(requester) + REDACT_SCOPE_SUFFIX, txnId },
   });
-  await purgeExpiredRedactions(ctx).catch((error: unknown) => ctx.deps.logger.warn({ err: error }, 'redaction purge failed'));
   return { eventId: event.eventId };
-}
-
-/**
- * Replaces the stored originals of events whose redaction is older than the retention window by their redacted
- * form, so the removed content really leaves the database. Returns how many were purged.
- */
-export async function purgeExpiredRedactions(ctx: RoomsContext, batch = 100): Promise<number> {
-  const { storage } = ctx.deps;
-  const expired = await storage.roomState.expiredRedactions(ctx.deps.clock.now(), batch);
-  if (expired.length === 0) return 0;
-  const events = await storage.events.getEvents(expired);
-  await storage.transaction(async (tx) => {
-    for (const event of events) {
-      const version = await requireRoomVersion(ctx, tx, event.roomId);
-      await tx.events.replaceEventJson(event.eventId, redactEvent(event.pdu as JsonObject, version) as Pdu);
-    }
-    await tx.roomState.clearRedactionRetention(expired);
-  });
-  return events.length;
 }
 

@@ -13,7 +13,8 @@ import { getMessages, getRoomEvents } from './messages.js';
 import { runRoomWrite } from './persist.js';
 import { persistPdu } from './persist-remote.js';
 import { currentStateMap, getEvent, getJoinedMembers, getMembers, getState, getStateEvent } from './reads.js';
-import { purgeExpiredRedactions, redact, sendEvent, sendMessage, setState } from './send.js';
+import { redact, sendEvent, sendMessage, setState } from './send.js';
+import { purgeExpiredRedactions, startRedactionPurge } from './redaction-purge.js';
 import { createGroupCache, loadGroup } from './state.js';
 import type { Membership, RoomsCallbacks, RoomsOptions, StrippedStateEvent } from './types.js';
 import { filterEventsForUser } from './visibility.js';
@@ -48,6 +49,8 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     versions: new Map(),
   };
   const { storage } = deps;
+  // Without shared job claims (unit tests) nothing starts it: tests call purgeExpiredRedactions themselves.
+  const purge = deps.jobs === undefined ? { stop: () => undefined } : startRedactionPurge(ctx);
 
   const eventsOfState = async (state: ReadonlyMap<string, string>): Promise<StoredEvent[]> => storage.events.getEvents([...state.values()]);
   const stateOfEvent = async (eventId: string, after: boolean): Promise<StoredEvent[]> => {
@@ -170,5 +173,6 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     },
     toClientEvents: (events, viewer) => toClientEvents(ctx, storage, events, viewer),
     purgeExpiredRedactions: () => purgeExpiredRedactions(ctx),
+    close: () => purge.stop(),
   };
 }

@@ -4,6 +4,10 @@
  * An in-process LRU: it only saves bandwidth. A miss (another process served the previous sync, a restart,
  * an eviction) sends the member event again, which the spec allows ("it is valid for the server to send
  * redundant membership events"). https://spec.matrix.org/v1.19/client-server-api/#lazy-loading-room-members
+ *
+ * A stale hit would hide a member for good, so every process drops entries through the notifier's invalidations:
+ * a device's whole entry when it makes an initial sync on any process (its client starts afresh), and a member's
+ * entries in a room, for every device, when that member's membership changes (the next sync needing it looks it up).
  */
 
 /** How many (device, room) entries are remembered. */
@@ -18,13 +22,35 @@ export interface LazyMemberCache {
   markSent(deviceKey: string, roomId: string, members: Iterable<[memberId: string, eventId: string]>): void;
   /** Forgets a device's rooms (an initial sync starts it afresh). */
   forgetDevice(deviceKey: string): void;
+  /** Forgets what every device was sent for `memberId` in `roomId` (their membership changed). */
+  forgetMember(roomId: string, memberId: string): void;
 }
 
 export function createLazyMemberCache(capacity = DEFAULT_CAPACITY): LazyMemberCache {
   // Map iteration order is insertion order: re-inserting on use makes the first key the least recently used.
   const entries = new Map<string, Map<string, string>>();
   const devices = new Map<string, Set<string>>();
+  const rooms = new Map<string, Set<string>>();
   const keyOf = (deviceKey: string, roomId: string) => `${deviceKey}\u0000${roomId}`;
+
+  function index(map: Map<string, Set<string>>, name: string, key: string): void {
+    const keys = map.get(name) ?? new Set<string>();
+    keys.add(key);
+    map.set(name, keys);
+  }
+
+  function unindex(map: Map<string, Set<string>>, name: string, key: string): void {
+    const keys = map.get(name);
+    keys?.delete(key);
+    if (keys?.size === 0) map.delete(name);
+  }
+
+  function drop(key: string): void {
+    entries.delete(key);
+    const split = key.indexOf('\u0000');
+    unindex(devices, key.slice(0, split), key);
+    unindex(rooms, key.slice(split + 1), key);
+  }
 
   function touch(key: string): Map<string, string> | undefined {
     const members = entries.get(key);
@@ -48,22 +74,17 @@ export function createLazyMemberCache(capacity = DEFAULT_CAPACITY): LazyMemberCa
       if (!known) {
         known = new Map();
         entries.set(key, known);
-        const rooms = devices.get(deviceKey) ?? new Set<string>();
-        rooms.add(key);
-        devices.set(deviceKey, rooms);
+        index(devices, deviceKey, key);
+        index(rooms, roomId, key);
       }
       for (const [memberId, eventId] of members) known.set(memberId, eventId);
-      while (entries.size > capacity) {
-        const oldest = entries.keys().next().value as string;
-        entries.delete(oldest);
-        const device = oldest.slice(0, oldest.indexOf('\u0000'));
-        devices.get(device)?.delete(oldest);
-        if (devices.get(device)?.size === 0) devices.delete(device);
-      }
+      while (entries.size > capacity) drop(entries.keys().next().value as string);
     },
     forgetDevice(deviceKey) {
-      for (const key of devices.get(deviceKey) ?? []) entries.delete(key);
-      devices.delete(deviceKey);
+      for (const key of [...(devices.get(deviceKey) ?? [])]) drop(key);
+    },
+    forgetMember(roomId, memberId) {
+      for (const key of rooms.get(roomId) ?? []) entries.get(key)?.delete(memberId);
     },
   };
 }

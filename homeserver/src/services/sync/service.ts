@@ -34,12 +34,22 @@ export interface SyncService {
   createFilter(requester: SyncRequester, userId: string, filter: SyncFilter): Promise<string>;
   /** GET /user/{userId}/filter/{filterId}: only one's own (403 M_FORBIDDEN); 404 M_NOT_FOUND when unknown. */
   getFilter(requester: SyncRequester, userId: string, filterId: string): Promise<JsonObject>;
+  /**
+   * Tells every process that `userId`'s membership of `roomId` changed, so lazy-loading caches that remember
+   * sending the old member event to a device forget it.
+   */
+  membershipChanged(roomId: string, userId: string): Promise<void>;
 }
 
 export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, options: SyncOptions = {}): SyncService {
   const { storage, notifier } = deps;
   const log = deps.logger.child({ domain: 'sync' });
   const lazyMembers = createLazyMemberCache();
+  // Lazy-member entries are dropped in every process: keys `roomId|userId` (membership changes), device keys.
+  notifier.subscribeInvalidations(({ topic, keys }) => {
+    if (topic === 'lazy-members') for (const key of keys) lazyMembers.forgetMember(key.slice(0, key.indexOf('|')), key.slice(key.indexOf('|') + 1));
+    if (topic === 'lazy-members-device') for (const key of keys) lazyMembers.forgetDevice(key);
+  });
   const maxTimeoutMs = options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS;
 
   async function currentToken(): Promise<SyncToken> {
@@ -116,11 +126,20 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
   }
 
   return {
+    async membershipChanged(roomId, userId) {
+      await notifier.publishInvalidation({ topic: 'lazy-members', keys: [`${roomId}|${userId}`] });
+    },
+
     async sync(requester, params) {
       const filter = await loadFilter(requester, params.filter);
       const since = params.since !== undefined && params.since !== '' ? parseSyncToken(params.since) : null;
       await setPresence(requester, params);
-      if (since === null) lazyMembers.forgetDevice(`${requester.userId}|${requester.deviceId ?? requester.accessTokenId}`);
+      if (since === null) {
+        // The client starts afresh: no process may go on believing it was sent some member event.
+        const deviceKey = `${requester.userId}|${requester.deviceId ?? requester.accessTokenId}`;
+        lazyMembers.forgetDevice(deviceKey);
+        await notifier.publishInvalidation({ topic: 'lazy-members-device', keys: [deviceKey] });
+      }
 
       // An initial sync and full_state return at once; so does timeout=0.
       const timeoutMs = since === null || params.fullState === true ? 0 : Math.min(Math.max(params.timeoutMs ?? 0, 0), maxTimeoutMs);

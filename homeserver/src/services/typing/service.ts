@@ -5,6 +5,7 @@
 import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
+import { claimJob } from '../jobs/index.js';
 import type { TypingCallbacks, TypingOptions, TypingRequest, TypingService, TypingUpdate } from './types.js';
 
 const DEFAULT_MAX_TIMEOUT_MS = 120_000;
@@ -18,15 +19,32 @@ export function createTypingServiceImpl(deps: CoreDeps, callbacks: TypingCallbac
   const log = deps.logger.child({ component: 'typing' });
   const maxTimeoutMs = options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // One process of the deployment sweeps: the holder of this job's lease. It learns of other processes' entries
+  // from their typing advances, and at take-over from the database.
+  const job = claimJob(deps, 'typing-expiry', { onClaimed: () => scheduleNextExpiry() });
   const sweeper = createSweepTimer({
     intervalMs: options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
     now: () => clock.now(),
     run: async () => {
-      await expireTyping();
+      if (!job.held()) return null;
+      await job.runIfHeld(expireTyping);
       return storage.ephemeral.getNextTypingExpiry();
     },
     onError: (error) => log.warn({ err: error }, 'typing expiry sweep failed'),
   });
+  // Alone (no shared job claims), every entry was scheduled by this process when it was set.
+  const unsubscribe = deps.jobs === undefined ? () => undefined : notifier.subscribe((advance) => {
+    if (advance.stream === 'typing' && job.held()) scheduleNextExpiry();
+  });
+
+  function scheduleNextExpiry(): void {
+    storage.ephemeral.getNextTypingExpiry().then(
+      (next) => {
+        if (next !== null) sweeper.scheduleAt(next);
+      },
+      (error: unknown) => log.warn({ err: error }, 'reading the next typing expiry failed'),
+    );
+  }
 
   /** Records a change of `roomId`'s typing list inside `tx`'s transaction and returns its stream position. */
   async function bump(tx: Storage, roomId: string): Promise<number> {
@@ -112,7 +130,10 @@ export function createTypingServiceImpl(deps: CoreDeps, callbacks: TypingCallbac
 
     expireTyping,
 
-    close: () => sweeper.stop(),
+    close: () => {
+      unsubscribe();
+      sweeper.stop();
+    },
   };
 }
 

@@ -21,6 +21,7 @@ import { createKeyBackupStore } from './key-backup.repo.js';
 import { createToDeviceStore } from './to-device.repo.js';
 import { createE2eeStore } from './e2ee.repo.js';
 import { createStreamReaderStore } from './stream-readers.repo.js';
+import { createJobLeaseStore } from './leases.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -45,6 +46,7 @@ function storageOn(ctx: SqlContext): Storage {
     toDevice: createToDeviceStore(ctx),
     e2ee: createE2eeStore(ctx),
     streamReaders: createStreamReaderStore(ctx),
+    leases: createJobLeaseStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }
