@@ -6,6 +6,8 @@ import type { ServerMessage, ServerReady, ServerRequest, ServerStats } from './s
 
 export interface RemoteServer extends ServerReady {
   stats(): Promise<ServerStats>;
+  /** Stats after a full garbage collection. */
+  statsAfterGc(): Promise<ServerStats>;
   close(): Promise<void>;
 }
 
@@ -13,7 +15,7 @@ const CHILD = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
 /** Forks the server (the tsx loader is inherited through execArgv) and waits for it to listen. */
 export async function startRemoteServer(dialect: TestDialect): Promise<RemoteServer> {
-  const child = fork(CHILD, [], { env: { ...process.env, BENCH_DIALECT: dialect }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [], { execArgv: [...process.execArgv, '--expose-gc'], env: { ...process.env, BENCH_DIALECT: dialect }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, (stats: ServerStats) => void>();
   let nextId = 0;
   const ready = new Promise<ServerReady>((resolve, reject) => {
@@ -33,7 +35,7 @@ export async function startRemoteServer(dialect: TestDialect): Promise<RemoteSer
       });
       child.send({ id, cmd } satisfies ServerRequest);
     });
-  return { ...info, stats: () => ask('stats'), close: () => closeChild(child, ask) };
+  return { ...info, stats: () => ask('stats'), statsAfterGc: () => ask('gc'), close: () => closeChild(child, ask) };
 }
 
 async function closeChild(child: ChildProcess, ask: (cmd: 'close') => Promise<ServerStats>): Promise<void> {

@@ -33,7 +33,8 @@ function countDriverStatements(): void {
 
 function stats(): ServerStats {
   const cpu = process.cpuUsage();
-  return { cpuMicros: cpu.user + cpu.system, statements, rssBytes: process.memoryUsage.rss() };
+  const memory = process.memoryUsage();
+  return { cpuMicros: cpu.user + cpu.system, statements, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
 }
 
 function send(message: ServerMessage): void {
@@ -45,7 +46,8 @@ async function main(): Promise<void> {
   const dialect = (process.env.BENCH_DIALECT ?? 'sqlite') as TestDialect;
   const server = await startTestHomeserver({ dialect, config: { log: { level: 'error' }, presence: { enabled: false } } });
   process.on('message', (request: ServerRequest) => {
-    if (request.cmd === 'stats') send({ id: request.id, stats: stats() });
+    if (request.cmd === 'gc') globalThis.gc?.();
+    if (request.cmd !== 'close') send({ id: request.id, stats: stats() });
     else void server.close().then(() => {
       send({ id: request.id, stats: stats() });
       process.exit(0);

@@ -8,6 +8,7 @@ export interface ServerStats {
   /** SQL statements run at the drivers since the server started (BEGIN and COMMIT count). */
   statements: number;
   rssBytes: number;
+  heapUsedBytes: number;
 }
 
 /** Sent once the server listens; the database is named so the bench can measure raw inserts into it. */
@@ -19,7 +20,8 @@ export interface ServerReady {
   databaseUrl: string | undefined;
 }
 
-export type ServerRequest = { id: number; cmd: 'stats' } | { id: number; cmd: 'close' };
+/** `gc`: collect garbage first (the child runs with --expose-gc), for steadier RSS figures. */
+export type ServerRequest = { id: number; cmd: 'stats' | 'gc' | 'close' };
 
 export type ServerMessage =
   | { ready: ServerReady }

@@ -17,6 +17,8 @@ export interface Sizes {
   /** Room sizes at which the cost of a send is measured; the last is the big room. */
   memberSteps: readonly number[];
   sendsPerStep: number;
+  /** Sends per room size while every member holds a waiting sync (each send then wakes them all). */
+  watchedSendsPerStep: number;
   waitingSyncs: number;
   initialSyncRooms: number;
   trivialRequests: number;
@@ -36,6 +38,7 @@ const FULL: Sizes = {
   latencySamples: 200,
   memberSteps: [10, 100, 1_000],
   sendsPerStep: 30,
+  watchedSendsPerStep: 5,
   waitingSyncs: 10_000,
   initialSyncRooms: 1_000,
   trivialRequests: 2_000,
@@ -48,6 +51,7 @@ const QUICK: Sizes = {
   latencySamples: 40,
   memberSteps: [10, 100],
   sendsPerStep: 10,
+  watchedSendsPerStep: 3,
   waitingSyncs: 1_000,
   initialSyncRooms: 100,
   trivialRequests: 500,
