@@ -14,6 +14,7 @@ import { parseBenchOptions, type BenchOptions, type Part } from './pipeline/opti
 import { rawInsertRate } from './pipeline/raw-insert.js';
 import { runSenders } from './pipeline/senders.js';
 import { runWaitingSyncs } from './pipeline/waiting-syncs.js';
+import { retriedRequests } from './http.js';
 import { startRemoteServer } from './remote-server.js';
 import { testPostgresUrl } from '../../homeserver/src/storage/testing/scratch-postgres.js';
 import type { TestDialect } from '../../test/support/start.js';
@@ -41,6 +42,7 @@ async function benchDialect(dialect: TestDialect, options: BenchOptions): Promis
       const total = options.sizes.concurrentSenders * options.sizes.messagesPerSender;
       print({ name: 'database floor: raw row inserts, one transaction each', value: await rawInsertRate(server, total), unit: 'rows/s' });
     }
+    if (retriedRequests() > 0) console.log(`  (${retriedRequests()} requests so far were sent again after a connection reset)`);
   } finally {
     await server.close();
   }

@@ -5,7 +5,18 @@ export interface HasUrl {
   url: string;
 }
 
-/** Calls a Client-Server v3 endpoint as `user`; any non-200 answer aborts the benchmark. */
+let retried = 0;
+
+/** How many requests were sent again after a connection error (a keep-alive socket closed under us). */
+export function retriedRequests(): number {
+  return retried;
+}
+
+/**
+ * Calls a Client-Server v3 endpoint as `user`; any non-200 answer aborts the benchmark. A request that fails
+ * at the connection (ECONNRESET on a reused keep-alive socket, common on a loaded machine) is sent once more:
+ * every call made through here is idempotent (sends carry their txnId).
+ */
 export async function call(
   server: HasUrl,
   user: Pick<TestUser, 'accessToken'>,
@@ -14,12 +25,23 @@ export async function call(
   body?: unknown,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.url}/_matrix/client/v3${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-  });
+  const request = (): Promise<Response> =>
+    fetch(`${server.url}/_matrix/client/v3${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${user.accessToken}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  let response: Response;
+  try {
+    response = await request();
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+    retried++;
+    response = await request().catch((again: unknown) => {
+      throw new Error(`${method} ${path.slice(0, 80)}: ${String(again)}`, { cause: again });
+    });
+  }
   const json = (await response.json()) as Record<string, unknown>;
   if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;

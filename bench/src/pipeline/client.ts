@@ -1,4 +1,5 @@
 /** Client-side helpers of the pipeline benchmarks: users without passwords (no scrypt), rooms, sends, sync loops. */
+import { setMaxListeners } from 'node:events';
 import { call, type HasUrl } from '../http.js';
 import type { RemoteServer } from '../remote-server.js';
 
@@ -64,6 +65,7 @@ export async function syncOnce(server: HasUrl, user: BenchUser, since?: string, 
  */
 export function syncLoops(server: HasUrl, users: readonly BenchUser[], sinces: readonly string[]): { stop(): Promise<void>; answers(): number } {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one signal for thousands of requests
   let answered = 0;
   let failure: unknown;
   const loop = async (user: BenchUser, since: string): Promise<void> => {
