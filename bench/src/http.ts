@@ -42,7 +42,7 @@ export async function call(
       throw new Error(`${method} ${path.slice(0, 80)}: ${String(again)}`, { cause: again });
     });
   }
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${method} ${path.slice(0, 80)}: ${response.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as Record<string, unknown>;
 }

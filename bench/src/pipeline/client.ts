@@ -59,35 +59,54 @@ export async function syncOnce(server: HasUrl, user: BenchUser, since?: string, 
   return call(server, user, 'GET', `/sync?filter=${SYNC_FILTER}${query}`, undefined, signal);
 }
 
+/** A set of sync loops: how many answers they got, how many requests failed (and the first failure). */
+export interface SyncLoops {
+  answers(): number;
+  failures(): { count: number; first: string | undefined };
+  stop(): Promise<void>;
+}
+
 /**
  * Keeps one waiting /sync per entry of `users` (a user may appear several times) until stop() is called, as a
- * client does: each answer is followed at once by the next long poll from its next_batch.
+ * client does: each answer is followed at once by the next long poll from its next_batch. A failed request
+ * (e.g. Node's 408 when an overloaded server did not read the headers within headers_timeout_ms) is counted and
+ * retried after 100 ms, as clients retry.
  */
-export function syncLoops(server: HasUrl, users: readonly BenchUser[], sinces: readonly string[]): { stop(): Promise<void>; answers(): number } {
+export function syncLoops(server: HasUrl, users: readonly BenchUser[], sinces: readonly string[]): SyncLoops {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // one signal for thousands of requests
   let answered = 0;
-  let failure: unknown;
+  let failed = 0;
+  let firstFailure: string | undefined;
   const loop = async (user: BenchUser, since: string): Promise<void> => {
     while (!controller.signal.aborted) {
-      const response = await syncOnce(server, user, since, 120_000, controller.signal);
-      since = response.next_batch as string;
-      answered++;
+      try {
+        const response = await syncOnce(server, user, since, 120_000, controller.signal);
+        since = response.next_batch as string;
+        answered++;
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        failed++;
+        firstFailure ??= String(error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   };
-  const loops = users.map((user, index) =>
-    loop(user, sinces[index] as string).catch((error: unknown) => {
-      if (!controller.signal.aborted) failure ??= error;
-    }),
-  );
+  const loops = users.map((user, index) => loop(user, sinces[index] as string));
   return {
     answers: () => answered,
+    failures: () => ({ count: failed, first: firstFailure }),
     stop: async () => {
       controller.abort();
       await Promise.all(loops);
-      if (failure !== undefined) throw failure;
     },
   };
+}
+
+/** Prints how many sync requests of `loops` failed, if any: the figures measured beside them are then suspect. */
+export function reportSyncFailures(loops: SyncLoops, label: string): void {
+  const { count, first } = loops.failures();
+  if (count > 0) console.log(`  (${label}: ${count} sync requests failed and were retried; first: ${first})`);
 }
 
 /** Server CPU ms and SQL statements spent by `fn`, with its wall time. */

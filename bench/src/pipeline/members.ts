@@ -3,7 +3,7 @@
  * one syncing, then with every member holding a waiting /sync (each answer followed by the next long poll, as
  * clients do; the cost then includes answering every woken sync). Prints the ratio largest/smallest.
  */
-import { createRoom, initialSinces, inBatches, joinRoom, measure, members, sendMessage, settle, syncLoops, type BenchUser, type Cost } from './client.js';
+import { createRoom, initialSinces, inBatches, joinRoom, measure, members, reportSyncFailures, sendMessage, settle, syncLoops, type BenchUser, type Cost } from './client.js';
 import { vsTrivialRate, type PartContext } from './context.js';
 
 interface Step {
@@ -30,6 +30,7 @@ async function measureStep(ctx: PartContext, users: readonly BenchUser[], roomId
     await settle(ctx.server);
   });
   await loops.stop();
+  reportSyncFailures(loops, `${users.length} members syncing`);
   return { members: users.length, quiet, syncing, syncingSendMs };
 }
 
