@@ -7,6 +7,8 @@ export interface Measurement {
   unit: string;
   /** Optional comparison: `value / baseline.value`, printed with the baseline's name. */
   baseline?: { name: string; value: number };
+  /** The goal this figure is held to (e.g. issue 8's targets), printed after it. */
+  target?: string;
 }
 
 /** The machine line every benchmark run starts with: numbers mean little without it. */
@@ -18,9 +20,10 @@ export function machineLine(): string {
 export function formatMeasurement(measurement: Measurement): string {
   const value = measurement.value >= 100 ? measurement.value.toFixed(0) : measurement.value.toPrecision(4);
   const line = `  ${measurement.name}: ${value} ${measurement.unit}`;
-  if (!measurement.baseline) return line;
+  const target = measurement.target === undefined ? '' : `  [target ${measurement.target}]`;
+  if (!measurement.baseline) return line + target;
   const ratio = measurement.value / measurement.baseline.value;
-  return `${line}  (ratio ${ratio.toPrecision(3)}x vs ${measurement.baseline.name})`;
+  return `${line}  (ratio ${ratio.toPrecision(3)}x vs ${measurement.baseline.name})${target}`;
 }
 
 /** Runs `fn` repeatedly for at least `minMs` and returns operations per second. */
