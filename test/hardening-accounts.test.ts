@@ -157,6 +157,14 @@ forEachDialect(
       const victim = uniqueLocalpart('victim');
       const victimUser = await registerUser(server(), victim);
 
+      // The same login on the idle server, twice (the slower one), sets the scale: machines here are shared and noisy.
+      const idleLogin = async (): Promise<number> => {
+        const begun = performance.now();
+        expect((await from(server(), '10.1.0.2', 'POST', `${V3}/login`, { body: passwordAuth(victim, victimUser.password) })).status).toBe(200);
+        return performance.now() - begun;
+      };
+      const baselineMs = Math.max(await idleLogin(), await idleLogin());
+
       const guesses = Array.from({ length: 40 }, (_, index) =>
         from(server(), '10.1.0.1', 'POST', `${V3}/account/password`, {
           token: attackerUser.accessToken,
@@ -170,7 +178,9 @@ forEachDialect(
       const results = await Promise.all(guesses);
 
       expect(login.status).toBe(200);
-      expect(latencyMs).toBeLessThan(3_000);
+      // Unlimited, the login would queue behind 40 scrypt jobs in 2 lanes (about 20 idle logins' time); limited, behind
+      // the 5 guesses the burst lets through.
+      expect(latencyMs).toBeLessThan(Math.max(1_000, 10 * baselineMs));
       const limited = results.filter((result) => result.status === 429);
       expect(limited.length).toBeGreaterThanOrEqual(30);
       for (const result of limited) {
