@@ -18,6 +18,7 @@ import * as m0012 from './0012_key_backup.js';
 import * as m0009 from './0009_relations_aliases.js';
 import * as m0013 from './0013_accounts_hardening.js';
 import * as m0014 from './0014_to_device_backlog.js';
+import * as m0017 from './0017_push_counters.js';
 
 /** A migration: a unique, sortable name and its schema change. */
 export interface Migration {
@@ -27,7 +28,7 @@ export interface Migration {
 }
 
 /** All migrations, oldest first. Names are recorded in `knex_migrations`; never rename one. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0017];
 
 /** Hands {@link MIGRATIONS} to knex's migrator. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
