@@ -53,9 +53,17 @@ export function outcomesFor(
   return outcomes;
 }
 
-/** Groups outcomes: equal keys mean equal rows. */
+const outcomeKeys = new WeakMap<PushEvaluation, string>();
+
+/** Groups outcomes: equal keys mean equal rows (most users share one outcome object: its key is made once). */
 function outcomeKey(outcome: PushEvaluation | null): string {
-  return outcome?.notify === true ? JSON.stringify(outcome.actions) : '';
+  if (outcome?.notify !== true) return '';
+  let key = outcomeKeys.get(outcome);
+  if (key === undefined) {
+    key = JSON.stringify(outcome.actions);
+    outcomeKeys.set(outcome, key);
+  }
+  return key;
 }
 
 /** The key most of `audience` shares, with one outcome of that key. */

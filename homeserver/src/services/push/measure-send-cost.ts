@@ -76,7 +76,7 @@ async function measure(database: Database, label: string, members: number, messa
   const rows = (await countRows(database, 'event_push_actions')) - before;
   timings.sort((a, b) => a - b);
   const mean = timings.reduce((sum, value) => sum + value, 0) / timings.length;
-  const counts = await push.getUnreadCounts(users[20] ?? '', [roomId]);
+  const counts = await push.getUnreadCounts(users.at(-1) ?? '', [roomId]);
   process.stdout.write(
     `${label}: ${members} members, ${messages} messages: mean ${mean.toFixed(2)} ms, p50 ${timings[Math.floor(timings.length / 2)]?.toFixed(2)} ms, ` +
       `per-user rows written ${rows} (${(rows / messages).toFixed(1)}/message); a member's count ${JSON.stringify(counts.get(roomId)?.total)}\n`,
