@@ -244,6 +244,77 @@ forEachDatabase('PushService', (getStorage) => {
     });
   });
 
+  describe('summaries: writes that do not grow with the room', () => {
+    async function ownRows(userIds: readonly string[]): Promise<number> {
+      const storage = getStorage();
+      const rows = await Promise.all(userIds.map((userId) => storage.push.listNotifications(userId, { limit: 100, onlyHighlight: false })));
+      return rows.reduce((sum, list) => sum + list.length, 0);
+    }
+
+    it('stores no row per member for the common case, only for a mention and a user whose rules differ', async () => {
+      const storage = getStorage();
+      const members = Array.from({ length: 30 }, () => uniqueId('@', SERVER));
+      const room = await makeRoom(push, storage, bob, [bob, ...members]);
+      const [muted, mentioned, plain] = members as [string, string, string];
+      await push.setRuleActions(muted, 'global', 'underride', '.m.rule.message', []);
+      const hello = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'hello' }));
+      expect(await ownRows(members)).toBe(0);
+      const ping = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'ping', 'm.mentions': { user_ids: [mentioned] } }));
+      expect(await ownRows(members)).toBe(1);
+
+      expect((await counts(plain, room))?.total).toEqual({ notification_count: 2, highlight_count: 0 });
+      expect((await counts(mentioned, room))?.total).toEqual({ notification_count: 2, highlight_count: 1 });
+      expect((await counts(muted, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      expect((await counts(bob, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      const listed = (await push.getNotifications(mentioned, {})).notifications;
+      expect(listed.map((entry) => [entry.event.event_id, entry.actions, entry.read])).toEqual([
+        [ping.eventId, ['notify', { set_tweak: 'sound', value: 'default' }, { set_tweak: 'highlight' }], false],
+        [hello.eventId, ['notify'], false],
+      ]);
+      expect((await push.getNotifications(mentioned, { only: 'highlight' })).notifications.map((entry) => entry.event.event_id)).toEqual([ping.eventId]);
+      expect((await push.getNotifications(muted, {})).notifications).toEqual([]);
+    });
+
+    it('counts a summary only for members joined at the event', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      await deliver(await send(storage, room, bob, { body: 'before dave' }));
+      const dave = uniqueId('@', SERVER);
+      await deliver(await putState(storage, room, dave, 'm.room.member', dave, { membership: 'join' }));
+      // Read positions come from receipts here; dave has none, so only his join bounds what he sees.
+      const withDave = await deliver(await send(storage, room, bob, { body: 'with dave' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      // Kicked (by bob: dave's own read position stays where it was): what follows is not his.
+      await deliver(await putState(storage, room, bob, 'm.room.member', dave, { membership: 'leave' }));
+      await deliver(await send(storage, room, bob, { body: 'after dave left' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      expect((await counts(carol, room))?.total.notification_count).toBe(3);
+      // Back again (his join reads the room): counted from the new join on.
+      await deliver(await putState(storage, room, dave, 'm.room.member', dave, { membership: 'join' }));
+      const back = await deliver(await send(storage, room, bob, { body: 'welcome back' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      const listed = (await push.getNotifications(dave, {})).notifications;
+      expect(listed.map((entry) => [entry.event.event_id, entry.read])).toEqual([[back.eventId, false], [withDave.eventId, true]]);
+    });
+
+    it('pages /notifications over own rows and summaries, newest first', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      const sent: string[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        const mentions = index % 2 === 0 ? { 'm.mentions': { user_ids: [alice] } } : {};
+        sent.push((await deliver(await send(storage, room, bob, { body: `m${index}`, ...mentions }))).eventId);
+      }
+      const first = await push.getNotifications(alice, { limit: 2 });
+      expect(first.notifications.map((entry) => entry.event.event_id)).toEqual([sent[4], sent[3]]);
+      const second = await push.getNotifications(alice, { limit: 2, from: first.next_token });
+      expect(second.notifications.map((entry) => entry.event.event_id)).toEqual([sent[2], sent[1]]);
+      const third = await push.getNotifications(alice, { limit: 2, from: second.next_token });
+      expect(third.notifications.map((entry) => entry.event.event_id)).toEqual([sent[0]]);
+      expect(third.next_token).toBeUndefined();
+    });
+  });
+
   describe('rules', () => {
     it('creates rules first by default, honours before/after, and keeps them below master', async () => {
       const conditions = [{ kind: 'event_match', key: 'type', pattern: 'x' }];
