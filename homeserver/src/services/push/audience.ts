@@ -5,6 +5,7 @@
  */
 import type { MemberChange, NotificationRange } from '../../storage/index.js';
 
+// NOTSPEC: membership by stream order, not the state at each event: equal in a linear room; see spec/notspec.md.
 /** Joined at stream orderings in `[from, until)`; `until` null: still joined. */
 export interface JoinedSpan {
   from: number;

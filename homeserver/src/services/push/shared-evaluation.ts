@@ -81,6 +81,7 @@ function failsForEveryone(kind: PushRuleKind, rule: PushRule, owner: string, eve
 }
 
 /** The plan of `event` for every user of `template`; `ruleset` is the ruleset of one of them, `owner`. */
+// NOTSPEC: the shared part and each user's own steps get one glob budget each (see evaluate.ts, spec/notspec.md).
 export function planFor(owner: string, ruleset: PushRuleset, template: RulesetTemplate, event: JsonObject, room: RoomContext): SharedPlan {
   const budget = evaluationBudget();
   const context: PushContext = { ...room, userId: OWNER, displayName: null };
