@@ -2,7 +2,7 @@
  * Measures what push costs per message in a room of N local members (printed, never asserted):
  * wall ms per `onEventPersisted`, and the rows it leaves behind. Not part of the test suite.
  *
- *   npx tsx homeserver/src/services/push/measure-send-cost.ts [members=1000] [messages=50]
+ *   npx tsx homeserver/src/storage/testing/measure-push-cost.ts [members=1000] [messages=50]
  *
  * SQLite in a temp directory; PostgreSQL when TEST_POSTGRES_URL is set (a scratch database, dropped after).
  */
@@ -13,13 +13,13 @@ import { configSchema } from '../../config/schema.js';
 import { systemClock } from '../../clock.js';
 import { silentLogger } from '../../log.js';
 import { createMemoryNotifier } from '../../pubsub/memory.js';
-import type { Storage, StoredEvent } from '../../storage/index.js';
-import { openDatabase, type Database } from '../../storage/knex/connect.js';
-import { createKnexStorage } from '../../storage/knex/storage.js';
-import { testEvent } from '../../storage/testing/fixtures.js';
-import { createScratchDatabase, testPostgresUrl } from '../../storage/testing/scratch-postgres.js';
-import type { CoreDeps } from '../deps.js';
-import { createPushService, type PushService } from './index.js';
+import type { Storage, StoredEvent } from '../index.js';
+import { openDatabase, type Database } from '../knex/connect.js';
+import { createKnexStorage } from '../knex/storage.js';
+import { testEvent } from './fixtures.js';
+import { createScratchDatabase, testPostgresUrl } from './scratch-postgres.js';
+import type { CoreDeps } from '../../services/deps.js';
+import { createPushService, type PushService } from '../../services/push/index.js';
 
 const SERVER = 'measure.example';
 
