@@ -7,7 +7,7 @@
 import type { JsonObject, JsonValue } from '@parley/federation';
 import type { NewEventSummary, NewNotification, StoredEvent } from '../../storage/index.js';
 import type { CachedRuleset } from './cache.js';
-import type { PushEvaluation } from './evaluate.js';
+import type { PushContext, PushEvaluation } from './evaluate.js';
 import type { RoomFacts } from './room-facts.js';
 import { evaluateForUser, planFor, type RoomContext, type SharedPlan } from './shared-evaluation.js';
 
@@ -39,6 +39,8 @@ export function outcomesFor(
   };
   const plans = new Map<string, SharedPlan>();
   const outcomes = new Map<string, PushEvaluation | null>();
+  // One context object, its user parts set per user (evaluation is synchronous).
+  const userContext: PushContext = { ...context, userId: '', displayName: null };
   for (const userId of users) {
     const loaded = rulesets.get(userId);
     if (!loaded) continue;
@@ -47,8 +49,13 @@ export function outcomesFor(
       plan = planFor(userId, loaded.ruleset, loaded.template, event, context);
       plans.set(loaded.template.key, plan);
     }
-    const displayName = plan.steps.length > 0 ? (room.members.get(userId)?.displayName ?? null) : null;
-    outcomes.set(userId, evaluateForUser(plan, loaded.ruleset, event, { ...context, userId, displayName }));
+    if (plan.steps.length === 0) {
+      outcomes.set(userId, plan.outcome);
+      continue;
+    }
+    userContext.userId = userId;
+    userContext.displayName = room.members.get(userId)?.displayName ?? null;
+    outcomes.set(userId, evaluateForUser(plan, loaded.ruleset, event, userContext));
   }
   return outcomes;
 }

@@ -61,10 +61,43 @@ export function rulesetTemplate(userId: string, ruleset: PushRuleset): RulesetTe
   return { key: createHash('sha256').update(text).digest('base64'), dependent };
 }
 
+/**
+ * A rule left to check per user. `exact`: it can only match a user whose ID is one of the event's string values
+ * (it depends on the owner only through exact comparisons: `event_property_is`/`_contains` with the owner's ID, a
+ * room or sender rule named by it), so users whose ID the event does not hold skip it.
+ */
+export interface PlanStep {
+  kind: PushRuleKind;
+  index: number;
+  exact: boolean;
+}
+
 /** One event against one template: rules left to check per user, then the outcome shared by everyone else. */
 export interface SharedPlan {
-  steps: readonly { kind: PushRuleKind; index: number }[];
+  steps: readonly PlanStep[];
   outcome: PushEvaluation | null;
+  /** Every string value in the event, when a step is `exact`. */
+  strings: ReadonlySet<string> | null;
+}
+
+/** Every string value (not key) in `value`. */
+function stringsIn(value: JsonValue | undefined, into: Set<string>): Set<string> {
+  if (typeof value === 'string') into.add(value);
+  else if (Array.isArray(value)) for (const element of value) stringsIn(element, into);
+  else if (value !== null && typeof value === 'object') for (const element of Object.values(value)) stringsIn(element, into);
+  return into;
+}
+
+/** Whether `rule` depends on the owner only through exact comparisons with the owner's ID. */
+function dependsExactly(kind: PushRuleKind, rule: PushRule, owner: string): boolean {
+  if (kind === 'room' || kind === 'sender') return rule.rule_id === owner && !names(rule.actions as JsonValue, owner);
+  if (kind !== 'override' && kind !== 'underride') return false;
+  const dependent = (rule.conditions ?? []).filter((condition) => conditionDependsOnOwner(condition, owner));
+  return (
+    dependent.length > 0 &&
+    !names(rule.actions as JsonValue, owner) &&
+    dependent.every((condition) => (condition.kind === 'event_property_is' || condition.kind === 'event_property_contains') && condition.value === owner && condition.key !== owner)
+  );
 }
 
 /** The room's part of a {@link PushContext}: the same for every user. */
@@ -85,24 +118,30 @@ function failsForEveryone(kind: PushRuleKind, rule: PushRule, owner: string, eve
 export function planFor(owner: string, ruleset: PushRuleset, template: RulesetTemplate, event: JsonObject, room: RoomContext): SharedPlan {
   const budget = evaluationBudget();
   const context: PushContext = { ...room, userId: OWNER, displayName: null };
-  const steps: { kind: PushRuleKind; index: number }[] = [];
+  const steps: PlanStep[] = [];
+  const plan = (outcome: PushEvaluation | null): SharedPlan => ({
+    steps,
+    outcome,
+    strings: steps.some((step) => step.exact) ? stringsIn(event, new Set()) : null,
+  });
   for (const kind of PUSH_RULE_KINDS) {
     for (const [index, rule] of ruleset[kind].entries()) {
       if (!rule.enabled) continue;
       if (template.dependent[kind][index] === true) {
-        if (!failsForEveryone(kind, rule, owner, event, context)) steps.push({ kind, index });
+        if (!failsForEveryone(kind, rule, owner, event, context)) steps.push({ kind, index, exact: dependsExactly(kind, rule, owner) });
         continue;
       }
-      if (ruleMatches(kind, rule, event, context, budget)) return { steps, outcome: evaluationOf(kind, rule) };
+      if (ruleMatches(kind, rule, event, context, budget)) return plan(evaluationOf(kind, rule));
     }
   }
-  return { steps, outcome: null };
+  return plan(null);
 }
 
 /** The outcome for one user of the plan's template: their own rules at the plan's steps, else the shared outcome. */
 export function evaluateForUser(plan: SharedPlan, ruleset: PushRuleset, event: JsonObject, context: PushContext): PushEvaluation | null {
   const budget = evaluationBudget();
-  for (const { kind, index } of plan.steps) {
+  for (const { kind, index, exact } of plan.steps) {
+    if (exact && plan.strings !== null && !plan.strings.has(context.userId)) continue;
     const rule = ruleset[kind][index];
     if (rule !== undefined && ruleMatches(kind, rule, event, context, budget)) return evaluationOf(kind, rule);
   }
