@@ -71,9 +71,11 @@ export interface PushService {
   getPushRulesChange(userId: string, from: number, to: number, options: { initial: boolean }): Promise<PushRulesEvent | null>;
 
   /**
-   * The rooms' listener for persisted events: evaluates rules for each local member and stores notifications.
-   * With `context.stateGroup` (the snapshot after the event) room facts are cached by snapshot; without it the
-   * room's current state is read.
+   * The rooms' listener for persisted events: evaluates rules once per distinct ruleset and stores a summary plus
+   * the rows that differ (writes do not grow with the room). With `context.stateGroup` (the snapshot after the
+   * event) room facts are cached by snapshot; without it the room's current state is read. With
+   * `context.storage` (a transaction of the caller's) everything goes through it and failures are thrown;
+   * without it failures are logged only.
    */
   onEventPersisted(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** Moves the user's read position in a room or thread (`threadId` null: unthreaded) up to `eventId`. */
@@ -133,8 +135,9 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
       try {
         await counter.processEvent(event, context);
       } catch (error) {
-        // A failed evaluation must not fail the event write that already committed.
         deps.logger.error({ err: error, eventId: event.eventId }, 'push evaluation failed');
+        // In a caller's transaction the caller decides (retry, roll back); else the event write already committed.
+        if (context.storage !== undefined) throw error;
       }
     },
     markRead: (userId, receipt) => counter.markRead(userId, receipt),

@@ -19,6 +19,11 @@ export interface PersistedEventContext {
   roomVersion: string;
   /** The state snapshot after the event (immutable); the room's current state is read when absent. */
   stateGroup?: number;
+  /**
+   * Run every read and write through this storage (a transaction the caller owns, e.g. a durable stream reader's);
+   * push's own writes then become a savepoint of it. Default: push's storage, one transaction of its own.
+   */
+  storage?: Storage;
 }
 
 /** What processing needs besides the event. */
@@ -76,8 +81,7 @@ function redactedEventId(pdu: JsonObject): string | null {
  * A redacted event no longer counts: its notification rows go once the redaction marked it redacted (the rooms
  * domain does that in the redaction's transaction, before listeners run, and only when the redaction applies).
  */
-async function forgetRedactedTarget(parts: ProcessingParts, redaction: StoredEvent): Promise<void> {
-  const { storage, logger } = parts.deps;
+async function forgetRedactedTarget(storage: Storage, logger: CoreDeps['logger'], redaction: StoredEvent): Promise<void> {
   const targetId = redactedEventId(redaction.pdu);
   if (targetId === null) return;
   const [target] = await storage.events.getEvents([targetId]);
@@ -94,9 +98,10 @@ function memberChange(event: StoredEvent, serverName: string): { userId: string;
 
 /** Evaluates an event for the room's local members and stores what it notifies. */
 export async function processEvent(parts: ProcessingParts, event: StoredEvent, context: PersistedEventContext): Promise<void> {
-  const { storage, serverName, clock, logger } = parts.deps;
+  const { serverName, clock, logger } = parts.deps;
+  const storage = context.storage ?? parts.deps.storage;
   if (event.outlier || event.rejectedReason !== null) return;
-  if (event.type === 'm.room.redaction') await forgetRedactedTarget(parts, event);
+  if (event.type === 'm.room.redaction') await forgetRedactedTarget(storage, logger, event);
   const room = context.stateGroup === undefined
     ? await readCurrentRoomFacts(storage, event.roomId, context.roomVersion)
     : await parts.facts.load(storage, context.stateGroup, context.roomVersion);

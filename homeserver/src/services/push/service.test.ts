@@ -297,6 +297,24 @@ forEachDatabase('PushService', (getStorage) => {
       expect(listed.map((entry) => [entry.event.event_id, entry.read])).toEqual([[back.eventId, false], [withDave.eventId, true]]);
     });
 
+    it('runs inside a transaction handed to it: rolled back, nothing stays; committed, it counts', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      const first = await send(storage, room, bob, { body: 'one', 'm.mentions': { user_ids: [alice] } });
+      const failure = new Error('reader gave up');
+      await expect(
+        storage.transaction(async (tx) => {
+          await push.onEventPersisted(first, { roomVersion: '12', storage: tx });
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect((await counts(alice, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      expect((await counts(carol, room))?.total.notification_count).toBe(0);
+      await storage.transaction((tx) => push.onEventPersisted(first, { roomVersion: '12', storage: tx }));
+      expect((await counts(alice, room))?.total).toEqual({ notification_count: 1, highlight_count: 1 });
+      expect((await counts(carol, room))?.total.notification_count).toBe(1);
+    });
+
     it('pages /notifications over own rows and summaries, newest first', async () => {
       const storage = getStorage();
       const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
