@@ -85,7 +85,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   const push = createPushService(deps, {
     formatEvents: (events, userId) => rooms.toClientEvents(events, { userId }),
     // Events from users the reader ignores never notify them (m.ignored_user_list).
-    getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
+    getIgnoredUsers: (userId, via) => profile.getIgnoredUsers(userId, via),
   });
   const search = createSearchService(deps, rooms);
   const profile = createProfileService(deps, {

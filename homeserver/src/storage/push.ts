@@ -41,10 +41,38 @@ export interface NewNotification {
   actions: JsonValue[];
   /** When the notification was created, ms. */
   ts: number;
+  /**
+   * False: the user is not notified by an event whose summary ({@link NewEventSummary}) would count for them
+   * (an exception row; `highlight` and `actions` are then meaningless). Default true.
+   */
+  notify?: boolean;
+}
+
+/**
+ * What most local members get from an event: one row per event instead of one per member. It counts for every
+ * local user joined at its stream ordering ({@link MemberChange}), except its sender and users with their own row
+ * for the event.
+ */
+export interface NewEventSummary {
+  eventId: string;
+  roomId: string;
+  threadId: string;
+  streamOrdering: number;
+  sender: string;
+  highlight: boolean;
+  actions: JsonValue[];
+  ts: number;
+}
+
+/** A local user's membership changing in a room at a stream ordering: joined from there on, or not. */
+export interface MemberChange {
+  roomId: string;
+  streamOrdering: number;
+  joined: boolean;
 }
 
 /** A stored notification. */
-export type StoredNotification = Omit<NewNotification, 'userId'>;
+export type StoredNotification = Omit<NewNotification, 'userId' | 'notify'>;
 
 /** Where a user has read up to in a room (a thread, or unthreaded when `threadId` is null). */
 export interface ReadMarker {
@@ -70,6 +98,13 @@ export interface NotificationCount {
   threadId: string;
   notifications: number;
   highlights: number;
+}
+
+/** A page of notifications: below `before` when set, at most `limit`, only highlights when asked. */
+export interface NotificationListOptions {
+  before?: number;
+  limit: number;
+  onlyHighlight: boolean;
 }
 
 export interface PushStore {
@@ -106,18 +141,29 @@ export interface PushStore {
 
   /** Stores notifications; a repeated (user, event) pair is ignored. */
   addNotifications(rows: readonly NewNotification[]): Promise<void>;
-  /** Removes every user's notification of an event (it was redacted); returns how many rows went. */
+  /** Stores an event's summary; a repeated event is ignored. */
+  addEventSummary(summary: NewEventSummary): Promise<void>;
+  /** Removes every user's notification and the summary of an event (it was redacted); returns how many rows went. */
   deleteEventNotifications(eventId: string): Promise<number>;
-  /** Counts notifications of `userId` in each range, grouped by room and thread. */
+  /** Counts the user's own rows that notify in each range, grouped by room and thread. */
   countNotifications(userId: string, ranges: readonly NotificationRange[]): Promise<NotificationCount[]>;
   /**
-   * The user's notifications, newest first: those with a stream ordering below `before` when set, only
+   * Counts summaries in each range (the caller cuts ranges to the user's joined spans), grouped by room and
+   * thread: those not sent by `userId` and without a row of the user's own for the event.
+   */
+  countSummaries(userId: string, ranges: readonly NotificationRange[]): Promise<NotificationCount[]>;
+  /**
+   * The user's own rows that notify, newest first: those with a stream ordering below `before` when set, only
    * highlights when asked.
    */
-  listNotifications(
-    userId: string,
-    options: { before?: number; limit: number; onlyHighlight: boolean },
-  ): Promise<StoredNotification[]>;
+  listNotifications(userId: string, options: NotificationListOptions): Promise<StoredNotification[]>;
+  /** The summaries {@link countSummaries} would count in `ranges`, newest first, like {@link listNotifications}. */
+  listSummaries(userId: string, ranges: readonly NotificationRange[], options: NotificationListOptions): Promise<StoredNotification[]>;
+
+  /** Records a local user's membership change (idempotent). */
+  recordMemberChange(userId: string, change: MemberChange): Promise<void>;
+  /** The user's membership changes, in the given rooms or all, oldest first. */
+  getMemberChanges(userId: string, roomIds?: readonly string[]): Promise<MemberChange[]>;
 
   /** Moves the user's read marker of a room/thread forward to `streamOrdering` (never backward). */
   advanceReadMarker(userId: string, marker: ReadMarker): Promise<void>;

@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
+import type { Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import {
   assertOwnAccount,
@@ -27,7 +28,7 @@ export interface AccountData {
   setServerAccountData(userId: string, roomId: string | null, type: string, content: JsonObject): Promise<number>;
   getAccountDataChanges(userId: string, from: number, to: number, roomIds?: readonly string[]): Promise<AccountDataChanges>;
   currentAccountDataPosition(): Promise<number>;
-  getIgnoredUsers(userId: string): Promise<Set<string>>;
+  getIgnoredUsers(userId: string, via?: Storage): Promise<Set<string>>;
   getTags(requesterId: string, userId: string, roomId: string): Promise<Record<string, JsonObject>>;
   setTag(requesterId: string, userId: string, roomId: string, tag: string, content: JsonObject): Promise<void>;
   deleteTag(requesterId: string, userId: string, roomId: string, tag: string): Promise<void>;
@@ -110,8 +111,8 @@ export function createAccountData(deps: CoreDeps, callbacks: ProfileCallbacks): 
 
     currentAccountDataPosition: () => storage.streams.current('account_data'),
 
-    async getIgnoredUsers(userId) {
-      return ignoredUserIds(await storage.userData.getAccountData(userId, null, IGNORED_USER_LIST));
+    async getIgnoredUsers(userId, via = storage) {
+      return ignoredUserIds(await via.userData.getAccountData(userId, null, IGNORED_USER_LIST));
     },
 
     async getTags(requesterId, userId, roomId) {

@@ -14,7 +14,7 @@
  * - rooms (upgrades): `copyRoomTags(userId, oldRoomId, newRoomId)` when a user joins an upgraded room's successor.
  */
 import type { JsonObject } from '@parley/federation';
-import type { StoredReport } from '../../storage/index.js';
+import type { Storage, StoredReport } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import { createAccountData } from './account-data.js';
 import { createDirectorySearch } from './directory.js';
@@ -47,8 +47,12 @@ export interface ProfileService extends Profiles {
   getAccountDataChanges(userId: string, from: number, to: number, roomIds?: readonly string[]): Promise<AccountDataChanges>;
   /** The `account_data` stream's current position. */
   currentAccountDataPosition(): Promise<number>;
-  /** The users `userId` ignores (`m.ignored_user_list`). https://spec.matrix.org/v1.19/client-server-api/#ignoring-users */
-  getIgnoredUsers(userId: string): Promise<Set<string>>;
+  /**
+   * The users `userId` ignores (`m.ignored_user_list`). `via`: read through a caller's transaction (push's stream
+   * reader), so SQLite's one connection is not asked for a second time while the transaction holds it.
+   * https://spec.matrix.org/v1.19/client-server-api/#ignoring-users
+   */
+  getIgnoredUsers(userId: string, via?: Storage): Promise<Set<string>>;
 
   // ---- tags: https://spec.matrix.org/v1.19/client-server-api/#room-tagging --------------------------------------
   getTags(requesterId: string, userId: string, roomId: string): Promise<Record<string, JsonObject>>;

@@ -1,17 +1,20 @@
 /**
- * Notification records and unread counts: on each persisted event, the push rules of every local member
- * (except the sender) decide who is notified; counts are the notifications after the user's read position,
- * per room and per thread.
+ * Unread counts: on each persisted event, process-event.ts stores what the members' push rules decided (a summary
+ * for the common case, rows for the exceptions); counts are the notifications after the user's read position,
+ * per room and per thread: the user's own rows plus the summaries of the spans the user was joined.
  * https://spec.matrix.org/v1.19/client-server-api/#receiving-notifications
  * https://spec.matrix.org/v1.19/client-server-api/#marking-notifications-as-read
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '@parley/federation';
-import type { NewNotification, NotificationCount, ReadMarker, Storage, StoredEvent } from '../../storage/index.js';
+import { isJsonObject, type JsonObject } from '@parley/federation';
+import type { NotificationCount, NotificationRange, ReadMarker, Storage, StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
-import { evaluatePushRules, type PushEvaluation } from './evaluate.js';
-import { createIgnoredUsersCache } from './ignored-cache.js';
-import { RELEVANT_STATE_TYPES, createRoomFactsCache, roomFactsFrom, type RoomFacts } from './room-facts.js';
+import { cutToSpans, joinedSpans, type JoinedSpan } from './audience.js';
 import type { RulesetCache } from './cache.js';
+import { createIgnoredUsersCache } from './ignored-cache.js';
+import { processEvent, type PersistedEventContext, type ProcessingParts } from './process-event.js';
+import { createRoomFactsCache } from './room-facts.js';
+
+export type { PersistedEventContext } from './process-event.js';
 
 /** The thread ID of the main timeline. */
 export const MAIN_THREAD = 'main';
@@ -47,7 +50,7 @@ export interface CountSources {
   /** The user's latest `m.read`/`m.read.private` receipts in the rooms (both kinds; the furthest wins). */
   getReadReceipts?(userId: string, roomIds: readonly string[]): Promise<readonly ReadReceiptPosition[]>;
   /** The users `userId` ignores (`m.ignored_user_list`): their events never notify `userId`. */
-  getIgnoredUsers?(userId: string): Promise<ReadonlySet<string>>;
+  getIgnoredUsers?(userId: string, via: Storage): Promise<ReadonlySet<string>>;
 }
 
 /** The event an event relates to (`m.relates_to.event_id`) and how, if it relates to one. */
@@ -75,61 +78,7 @@ export async function threadOf(storage: Storage, pdu: JsonObject): Promise<strin
   return MAIN_THREAD;
 }
 
-/** The event a redaction names: `content.redacts` (room versions 11+) or the top-level `redacts` (before). */
-function redactedEventId(pdu: JsonObject): string | null {
-  const inContent = isJsonObject(pdu.content) ? pdu.content.redacts : undefined;
-  if (typeof inContent === 'string') return inContent;
-  return typeof pdu.redacts === 'string' ? pdu.redacts : null;
-}
-
-/** True when `userId` belongs to `serverName`. */
-function isLocal(userId: string, serverName: string): boolean {
-  return userId.slice(userId.indexOf(':') + 1) === serverName;
-}
-
-/** The users whose rules are evaluated: local joined members and a local invitee, never the sender. */
-function recipients(event: StoredEvent, facts: RoomFacts, serverName: string): string[] {
-  const users = new Set<string>();
-  for (const [userId, member] of facts.members) {
-    if (member.membership === 'join' && isLocal(userId, serverName)) users.add(userId);
-  }
-  // The invitee is not joined yet but ".m.rule.invite_for_me" is for them.
-  if (event.type === 'm.room.member' && event.stateKey !== null && event.pdu.content.membership === 'invite') {
-    if (isLocal(event.stateKey, serverName)) users.add(event.stateKey);
-  }
-  users.delete(event.sender);
-  return [...users];
-}
-
-async function readCurrentRoomFacts(storage: Storage, roomId: string, roomVersion: string): Promise<RoomFacts> {
-  const entries = (await storage.events.getCurrentState(roomId)).filter((entry) => RELEVANT_STATE_TYPES.has(entry.type));
-  const events = await storage.events.getEvents(entries.map((entry) => entry.eventId));
-  return roomFactsFrom(events, roomVersion);
-}
-
-/** What the rooms domain tells about a persisted event besides the event. */
-export interface PersistedEventContext {
-  roomVersion: string;
-  /** The state snapshot after the event (immutable); the room's current state is read when absent. */
-  stateGroup?: number;
-}
-
-/** What one event changes in push's tables, computed by {@link NotificationCounter.evaluate}. */
-export interface PushWrites {
-  eventId: string;
-  /** A redacted target whose notifications go. */
-  forgetEventId: string | null;
-  rows: NewNotification[];
-  /** The local sender's read position moves to their own event. */
-  readMarker: { userId: string; roomId: string; threadId: string; streamOrdering: number } | null;
-}
-
 export interface NotificationCounter {
-  /** Evaluates every local member's rules for a persisted event (reads only); null: nothing to write. */
-  evaluate(event: StoredEvent, context: PersistedEventContext): Promise<PushWrites | null>;
-  /** Writes what {@link evaluate} computed, in `tx`. */
-  apply(tx: Storage, writes: PushWrites): Promise<void>;
-  /** {@link evaluate} then {@link apply} in a transaction of its own. */
   processEvent(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** Moves the user's read position of a room/thread (null: unthreaded) to `eventId`, if further. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
@@ -217,96 +166,24 @@ export function createNotificationCounter(
     return new Map(events.map((event) => [event.eventId, event.streamOrdering]));
   }
 
-  const facts = createRoomFactsCache();
-  const ignoredLists = sources.getIgnoredUsers ? createIgnoredUsersCache(sources.getIgnoredUsers) : null;
+  const parts: ProcessingParts = {
+    deps,
+    rulesets,
+    facts: createRoomFactsCache(),
+    ignoredLists: sources.getIgnoredUsers ? createIgnoredUsersCache(sources.getIgnoredUsers) : null,
+    threadOf,
+  };
 
-  /**
-   * "Servers must not send ... events sent by ignored users": an ignored sender's events (invites included) never
-   * notify the ignorer. https://spec.matrix.org/v1.19/client-server-api/#ignoring-users
-   */
-  async function ignoringUsers(userIds: readonly string[], senderId: string): Promise<Set<string>> {
-    return ignoredLists === null ? new Set() : ignoredLists.ignoringUsers(storage, userIds, senderId);
-  }
-
-  /**
-   * A redacted event no longer counts: its notification rows go once the redaction marked it redacted (the rooms
-   * domain does that in the redaction's transaction, before the readers run, and only when the redaction applies).
-   */
-  async function redactedTargetOf(redaction: StoredEvent): Promise<string | null> {
-    const targetId = redactedEventId(redaction.pdu);
-    if (targetId === null) return null;
-    const [target] = await storage.events.getEvents([targetId]);
-    if (target === undefined || target.redactedBy === null || target.roomId !== redaction.roomId) return null;
-    return targetId;
-  }
-
-  async function evaluate(event: StoredEvent, context: PersistedEventContext): Promise<PushWrites | null> {
-    if (event.outlier || event.rejectedReason !== null) return null;
-    const forgetEventId = event.type === 'm.room.redaction' ? await redactedTargetOf(event) : null;
-    const room = context.stateGroup === undefined
-      ? await readCurrentRoomFacts(storage, event.roomId, context.roomVersion)
-      : await facts.load(storage, context.stateGroup, context.roomVersion);
-    const users = recipients(event, room, deps.serverName);
-    const threadId = await threadOf(storage, event.pdu);
-    const matchable: JsonObject = { ...event.pdu, event_id: event.eventId, room_id: event.roomId };
-    const senderPowerLevel = room.powerLevelOf(event.sender);
-    const loaded = await rulesets.load(storage, users);
-    const outcomes = new Map<string, PushEvaluation>();
-    for (const userId of users) {
-      const ruleset = loaded.get(userId);
-      if (!ruleset) continue;
-      const outcome = evaluatePushRules(ruleset, matchable, {
-        userId,
-        displayName: room.members.get(userId)?.displayName ?? null,
-        memberCount: room.joinedCount,
-        senderPowerLevel,
-        notificationPowerLevels: room.notificationPowerLevels,
-      });
-      if (outcome?.notify) outcomes.set(userId, outcome);
-    }
-    // Asked only about users about to be notified.
-    const ignoring = await ignoringUsers([...outcomes.keys()], event.sender);
-    const rows: NewNotification[] = [];
-    for (const [userId, outcome] of outcomes) {
-      if (ignoring.has(userId)) continue;
-      rows.push({
-        userId,
-        eventId: event.eventId,
-        roomId: event.roomId,
-        threadId,
-        streamOrdering: event.streamOrdering,
-        highlight: outcome.highlight,
-        actions: outcome.actions as JsonValue[],
-        ts: deps.clock.now(),
-      });
-    }
-    // "When the user updates their read receipt (either by using the API or by sending an event)".
-    const readMarker = isLocal(event.sender, deps.serverName)
-      ? { userId: event.sender, roomId: event.roomId, threadId, streamOrdering: event.streamOrdering }
-      : null;
-    return { eventId: event.eventId, forgetEventId, rows, readMarker };
-  }
-
-  async function apply(tx: Storage, writes: PushWrites): Promise<void> {
-    if (writes.forgetEventId !== null) {
-      const removed = await tx.push.deleteEventNotifications(writes.forgetEventId);
-      if (removed > 0) deps.logger.debug({ eventId: writes.forgetEventId, removed }, 'notifications of a redacted event removed');
-    }
-    await tx.push.addNotifications(writes.rows);
-    if (writes.readMarker !== null) {
-      const { userId, ...marker } = writes.readMarker;
-      await tx.push.advanceReadMarker(userId, marker);
-    }
-    if (writes.rows.length > 0) deps.logger.debug({ eventId: writes.eventId, notified: writes.rows.length }, 'push notifications stored');
+  /** The user's notifications in `ranges`: own rows, and summaries where the user was joined. */
+  async function countIn(userId: string, ranges: readonly NotificationRange[], spans: Map<string, JoinedSpan[]>): Promise<NotificationCount[]> {
+    if (ranges.length === 0) return [];
+    const own = await storage.push.countNotifications(userId, ranges);
+    const shared = cutToSpans(ranges, spans);
+    return shared.length > 0 ? [...own, ...(await storage.push.countSummaries(userId, shared))] : own;
   }
 
   const counter: NotificationCounter = {
-    evaluate,
-    apply,
-    async processEvent(event, context) {
-      const writes = await evaluate(event, context);
-      if (writes !== null) await storage.transaction((tx) => apply(tx, writes));
-    },
+    processEvent: (event, context) => processEvent(parts, event, context),
 
     async markRead(userId, receipt) {
       const position = (await streamOrderingOf([receipt.eventId])).get(receipt.eventId);
@@ -328,16 +205,13 @@ export function createNotificationCounter(
 
     async getUnreadCounts(userId, roomIds) {
       const positions = await counter.readPositions(userId, roomIds);
-      const counted = await storage.push.countNotifications(
-        userId,
-        roomIds.map((roomId) => ({ roomId, after: positions.roomPosition(roomId) })),
-      );
+      const spans = joinedSpans(await storage.push.getMemberChanges(userId, roomIds));
+      const counted = await countIn(userId, roomIds.map((roomId) => ({ roomId, after: positions.roomPosition(roomId) })), spans);
       // Threads read further than the room: take back what lies between the two receipts.
       const threadRanges = roomIds.flatMap((roomId) =>
         positions.threadsAhead(roomId).map(([threadId, upTo]) => ({ roomId, threadId, after: positions.roomPosition(roomId), upTo })),
       );
-      const alreadyRead = threadRanges.length > 0 ? await storage.push.countNotifications(userId, threadRanges) : [];
-      return foldCounts(roomIds, counted, alreadyRead);
+      return foldCounts(roomIds, counted, await countIn(userId, threadRanges, spans));
     },
   };
   return counter;

@@ -209,16 +209,14 @@ export function evaluatePushRules(ruleset: PushRuleset, event: JsonObject, conte
   const budget = evaluationBudget();
   for (const kind of PUSH_RULE_KINDS) {
     for (const rule of ruleset[kind]) {
-      if (!rule.enabled || !ruleMatches(kind, rule, event, context, budget)) continue;
-      const actions = stripHistoricalActions(rule.actions);
-      return {
-        kind,
-        ruleId: rule.rule_id,
-        actions,
-        notify: actions.includes('notify'),
-        highlight: actionsHighlight(actions),
-      };
+      if (rule.enabled && ruleMatches(kind, rule, event, context, budget)) return evaluationOf(kind, rule);
     }
   }
   return null;
+}
+
+/** What matching `rule` of `kind` means. */
+export function evaluationOf(kind: PushRuleKind, rule: PushRule): PushEvaluation {
+  const actions = stripHistoricalActions(rule.actions);
+  return { kind, ruleId: rule.rule_id, actions, notify: actions.includes('notify'), highlight: actionsHighlight(actions) };
 }

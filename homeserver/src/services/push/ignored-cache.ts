@@ -15,7 +15,7 @@ export interface IgnoredUsersCache {
   ignoringUsers(storage: Storage, userIds: readonly string[], senderId: string): Promise<Set<string>>;
 }
 
-export function createIgnoredUsersCache(getIgnoredUsers: (userId: string) => Promise<ReadonlySet<string>>): IgnoredUsersCache {
+export function createIgnoredUsersCache(getIgnoredUsers: (userId: string, via: Storage) => Promise<ReadonlySet<string>>): IgnoredUsersCache {
   let position = -1;
   let lists = new Map<string, ReadonlySet<string>>();
   return {
@@ -33,7 +33,7 @@ export function createIgnoredUsersCache(getIgnoredUsers: (userId: string) => Pro
       for (const userId of userIds) {
         let list = fresh.get(userId);
         if (list === undefined) {
-          list = await getIgnoredUsers(userId);
+          list = await getIgnoredUsers(userId, storage);
           fresh.set(userId, list);
         }
         if (list.has(senderId)) ignoring.add(userId);

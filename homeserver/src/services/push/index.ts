@@ -16,16 +16,16 @@
  * https://spec.matrix.org/v1.19/client-server-api/#push-notifications
  */
 import type { JsonValue } from '@parley/federation';
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage, StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
-import type { StreamReaderHandler } from '../stream-readers/index.js';
+import type { ReaderEvent, StreamReaderHandler } from '../stream-readers/index.js';
 import { createRulesetCache } from './cache.js';
-import { createNotificationCounter, type PersistedEventContext, type PushWrites, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
+import { createNotificationCounter, type PersistedEventContext, type ReadReceiptPosition, type RoomUnreadCounts } from './counts.js';
 import { basicClientEvent, listNotifications, type EventFormatter, type NotificationsPage, type NotificationsQuery } from './list.js';
 import { checkScopeAndKind, createRuleChanges, findRule, loadRuleset, type PushRuleInput } from './rules.js';
 import type { PushRule, PushRuleset } from './types.js';
 
-export type { NotificationCounts, PersistedEventContext, PushWrites, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
+export type { NotificationCounts, PersistedEventContext, ReadReceiptPosition, RoomUnreadCounts } from './counts.js';
 export type { NotificationEntry, NotificationsPage, NotificationsQuery } from './list.js';
 export type { PushRuleInput } from './rules.js';
 export type { PushAction, PushCondition, PushRule, PushRuleKind, PushRuleset } from './types.js';
@@ -43,7 +43,7 @@ export interface PushSources {
   /** The user's latest `m.read` and `m.read.private` receipts (threaded or not) in the rooms. */
   getReadReceipts?(userId: string, roomIds: readonly string[]): Promise<readonly ReadReceiptPosition[]>;
   /** The users a user ignores (profile's `getIgnoredUsers`): their events never notify that user. */
-  getIgnoredUsers?(userId: string): Promise<ReadonlySet<string>>;
+  getIgnoredUsers?(userId: string, via: Storage): Promise<ReadonlySet<string>>;
   /** Formats events for /notifications (rooms' `toClientEvents`). Default: a plain client event. */
   formatEvents?: EventFormatter;
 }
@@ -73,13 +73,15 @@ export interface PushService {
   getPushRulesChange(userId: string, from: number, to: number, options: { initial: boolean }): Promise<PushRulesEvent | null>;
 
   /**
-   * The rooms' listener for persisted events: evaluates rules for each local member and stores notifications.
-   * With `context.stateGroup` (the snapshot after the event) room facts are cached by snapshot; without it the
-   * room's current state is read.
+   * The rooms' listener for persisted events: evaluates rules once per distinct ruleset and stores a summary plus
+   * the rows that differ (writes do not grow with the room). With `context.stateGroup` (the snapshot after the
+   * event) room facts are cached by snapshot; without it the room's current state is read. With
+   * `context.storage` (a transaction of the caller's) everything goes through it and failures are thrown;
+   * without it failures are logged only.
    */
   onEventPersisted(event: StoredEvent, context: PersistedEventContext): Promise<void>;
   /** The durable `events` stream reader that stores notifications (see services/stream-readers). */
-  readonly eventReader: StreamReaderHandler<PushWrites[]>;
+  readonly eventReader: StreamReaderHandler<readonly ReaderEvent[]>;
   /** Moves the user's read position in a room or thread (`threadId` null: unthreaded) up to `eventId`. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
   /** Unread counts per room (every room asked for is present, zeros included). */
@@ -137,18 +139,18 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
       try {
         await counter.processEvent(event, context);
       } catch (error) {
-        // A failed evaluation must not fail the event write that already committed.
         deps.logger.error({ err: error, eventId: event.eventId }, 'push evaluation failed');
+        // In a caller's transaction the caller decides (retry, roll back); else the event write already committed.
+        if (context.storage !== undefined) throw error;
       }
     },
     eventReader: {
       name: 'push',
-      async prepare(events) {
-        const writes = await Promise.all(events.map(({ event, roomVersion, stateGroup }) => counter.evaluate(event, { roomVersion, stateGroup })));
-        return writes.filter((entry): entry is PushWrites => entry !== null);
-      },
-      async write(tx, writes) {
-        for (const entry of writes) await counter.apply(tx, entry);
+      // Evaluation reads inside the reader's transaction: the summary rows depend on memberships and rulesets at
+      // this position, and processEvent with a caller's storage throws, so the reader rolls back and retries.
+      prepare: async (events) => events,
+      async write(tx, events) {
+        for (const { event, roomVersion, stateGroup } of events) await counter.processEvent(event, { roomVersion, stateGroup, storage: tx });
       },
     },
     markRead: (userId, receipt) => counter.markRead(userId, receipt),

@@ -4,7 +4,8 @@
  */
 import { findRoomVersion, redactEvent, type JsonObject, type JsonValue } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
-import type { Storage, StoredEvent } from '../../storage/index.js';
+import type { NotificationListOptions, Storage, StoredEvent, StoredNotification } from '../../storage/index.js';
+import { joinedSpans, spanRanges } from './audience.js';
 import type { NotificationCounter } from './counts.js';
 
 /** The query, validated by the route. */
@@ -70,6 +71,14 @@ function parseFrom(from: string | undefined): number | undefined {
   return Number(from);
 }
 
+/** The user's own rows and the summaries of the spans they were joined, merged newest first. */
+async function notificationRows(storage: Storage, userId: string, options: NotificationListOptions): Promise<StoredNotification[]> {
+  const own = await storage.push.listNotifications(userId, options);
+  const ranges = spanRanges(joinedSpans(await storage.push.getMemberChanges(userId)));
+  const shared = ranges.length > 0 ? await storage.push.listSummaries(userId, ranges, options) : [];
+  return [...own, ...shared].sort((a, b) => b.streamOrdering - a.streamOrdering).slice(0, options.limit);
+}
+
 /** One page of the user's notifications. */
 export async function listNotifications(
   storage: Storage,
@@ -80,7 +89,7 @@ export async function listNotifications(
 ): Promise<NotificationsPage> {
   const limit = Math.min(Math.max(query.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
   const before = parseFrom(query.from);
-  const rows = await storage.push.listNotifications(userId, { before, limit: limit + 1, onlyHighlight: query.only === 'highlight' });
+  const rows = await notificationRows(storage, userId, { before, limit: limit + 1, onlyHighlight: query.only === 'highlight' });
   const page = rows.slice(0, limit);
   const events = await storage.events.getEvents(page.map((row) => row.eventId));
   const formatted = events.length > 0 ? await format(events, userId) : [];

@@ -28,12 +28,15 @@ function depsFor(storage: Storage, published: StreamAdvance[]): CoreDeps {
   };
 }
 
-/** A room whose current state is written straight to storage. */
-async function makeRoom(storage: Storage, creator: string, members: readonly string[]): Promise<string> {
+/** A room whose current state is written straight to storage; push sees the joins, as it sees every event. */
+async function makeRoom(push: PushService, storage: Storage, creator: string, members: readonly string[]): Promise<string> {
   const roomId = uniqueId('!', SERVER);
   await putState(storage, roomId, creator, 'm.room.create', '', { room_version: '12' });
   await putState(storage, roomId, creator, 'm.room.power_levels', '', { users: { [creator]: 100 } });
-  for (const member of members) await putState(storage, roomId, member, 'm.room.member', member, { membership: 'join', displayname: member.slice(1, 5) });
+  for (const member of members) {
+    const join = await putState(storage, roomId, member, 'm.room.member', member, { membership: 'join', displayname: member.slice(1, 5) });
+    await push.onEventPersisted(join, { roomVersion: '12' });
+  }
   return roomId;
 }
 
@@ -95,14 +98,14 @@ forEachDatabase('PushService', (getStorage) => {
     it('notifies other local members, highlights mentions, and resets on a read receipt', async () => {
       const storage = getStorage();
       const remote = uniqueId('@', 'elsewhere.example');
-      const room = await makeRoom(storage, bob, [alice, bob, carol, remote]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol, remote]);
       await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'hello' }));
       const mention = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'hey', 'm.mentions': { user_ids: [alice] } }));
 
       expect((await counts(alice, room))?.total).toEqual({ notification_count: 2, highlight_count: 1 });
       expect((await counts(carol, room))?.total).toEqual({ notification_count: 2, highlight_count: 0 });
       expect((await counts(bob, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
-      expect(await storage.push.listNotifications(remote, { limit: 10, onlyHighlight: false })).toEqual([]);
+      expect((await push.getNotifications(remote, {})).notifications).toEqual([]);
 
       receipts = [{ roomId: room, threadId: null, eventId: mention.eventId }];
       expect((await counts(alice, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
@@ -114,7 +117,7 @@ forEachDatabase('PushService', (getStorage) => {
 
     it('treats sending a message as reading the room', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       await deliver(await send(storage, room, bob, { body: 'one' }));
       expect((await counts(alice, room))?.total.notification_count).toBe(1);
       await deliver(await send(storage, room, alice, { body: 'reply' }));
@@ -123,19 +126,19 @@ forEachDatabase('PushService', (getStorage) => {
 
     it('notifies in a 1:1 room and suppresses notices and edits', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob]);
+      const room = await makeRoom(push, storage, bob, [alice, bob]);
       await deliver(await send(storage, room, bob, { msgtype: 'm.notice', body: 'bot says' }));
       const original = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'hi' }));
       await deliver(
         await send(storage, room, bob, { body: '* hi!', 'm.new_content': { body: 'hi!' }, 'm.relates_to': { rel_type: 'm.replace', event_id: original.eventId } }),
       );
-      const rows = await storage.push.listNotifications(alice, { limit: 10, onlyHighlight: false });
-      expect(rows.map((row) => [row.eventId, row.actions])).toEqual([[original.eventId, ['notify', { set_tweak: 'sound', value: 'default' }]]]);
+      const { notifications } = await push.getNotifications(alice, {});
+      expect(notifications.map((entry) => [entry.event.event_id, entry.actions])).toEqual([[original.eventId, ['notify', { set_tweak: 'sound', value: 'default' }]]]);
     });
 
     it('splits counts per thread and honours threaded receipts', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       const root = await deliver(await send(storage, room, bob, { body: 'root' }));
       const inThread = await deliver(await send(storage, room, bob, { body: 'in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root.eventId } }));
       // A reply-ish relation to a thread event (not m.thread itself) still belongs to the thread.
@@ -163,7 +166,7 @@ forEachDatabase('PushService', (getStorage) => {
 
     it('lists notifications newest first with read flags, pagination and only=highlight', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       const first = await deliver(await send(storage, room, bob, { body: 'a' }));
       await deliver(await send(storage, room, bob, { body: 'b', 'm.mentions': { user_ids: [alice] } }));
       await deliver(await send(storage, room, bob, { body: 'c' }));
@@ -186,25 +189,25 @@ forEachDatabase('PushService', (getStorage) => {
 
     it('never notifies a user about events of someone they ignore, invites included', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       ignored.set(alice, new Set([bob]));
       await deliver(await send(storage, room, bob, { body: 'hi all', 'm.mentions': { user_ids: [alice] } }));
       expect((await counts(alice, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
       expect((await counts(carol, room))?.total).toEqual({ notification_count: 1, highlight_count: 0 });
       // An invite from the ignored user does not notify the invitee either; one from someone else does.
       const dave = uniqueId('@', SERVER);
-      const other = await makeRoom(storage, bob, [bob, carol]);
+      const other = await makeRoom(push, storage, bob, [bob, carol]);
       ignored.set(dave, new Set([bob]));
       await deliver(await putState(storage, other, bob, 'm.room.member', dave, { membership: 'invite' }));
-      expect(await storage.push.listNotifications(dave, { limit: 10, onlyHighlight: false })).toEqual([]);
+      expect((await push.getNotifications(dave, {})).notifications).toEqual([]);
       ignored.delete(dave);
       const invite = await deliver(await putState(storage, other, carol, 'm.room.member', dave, { membership: 'invite' }));
-      expect((await storage.push.listNotifications(dave, { limit: 10, onlyHighlight: false })).map((row) => row.eventId)).toEqual([invite.eventId]);
+      expect((await push.getNotifications(dave, {})).notifications.map((entry) => entry.event.event_id)).toEqual([invite.eventId]);
     });
 
     it('stops counting and listing an event once a redaction applied to it', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       const kept = await deliver(await send(storage, room, bob, { body: 'kept' }));
       const oops = await deliver(await send(storage, room, bob, { body: 'oops', 'm.mentions': { user_ids: [alice] } }));
       expect((await counts(alice, room))?.total).toEqual({ notification_count: 2, highlight_count: 1 });
@@ -233,11 +236,100 @@ forEachDatabase('PushService', (getStorage) => {
 
     it('applies the user rules: a muted room gives no notifications', async () => {
       const storage = getStorage();
-      const room = await makeRoom(storage, bob, [alice, bob, carol]);
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
       await push.putRule(alice, 'global', 'room', room, { actions: [] });
       await deliver(await send(storage, room, bob, { body: 'quiet' }));
       expect((await counts(alice, room))?.total.notification_count).toBe(0);
       expect((await counts(carol, room))?.total.notification_count).toBe(1);
+    });
+  });
+
+  describe('summaries: writes that do not grow with the room', () => {
+    async function ownRows(userIds: readonly string[]): Promise<number> {
+      const storage = getStorage();
+      const rows = await Promise.all(userIds.map((userId) => storage.push.listNotifications(userId, { limit: 100, onlyHighlight: false })));
+      return rows.reduce((sum, list) => sum + list.length, 0);
+    }
+
+    it('stores no row per member for the common case, only for a mention and a user whose rules differ', async () => {
+      const storage = getStorage();
+      const members = Array.from({ length: 30 }, () => uniqueId('@', SERVER));
+      const room = await makeRoom(push, storage, bob, [bob, ...members]);
+      const [muted, mentioned, plain] = members as [string, string, string];
+      await push.setRuleActions(muted, 'global', 'underride', '.m.rule.message', []);
+      const hello = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'hello' }));
+      expect(await ownRows(members)).toBe(0);
+      const ping = await deliver(await send(storage, room, bob, { msgtype: 'm.text', body: 'ping', 'm.mentions': { user_ids: [mentioned] } }));
+      expect(await ownRows(members)).toBe(1);
+
+      expect((await counts(plain, room))?.total).toEqual({ notification_count: 2, highlight_count: 0 });
+      expect((await counts(mentioned, room))?.total).toEqual({ notification_count: 2, highlight_count: 1 });
+      expect((await counts(muted, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      expect((await counts(bob, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      const listed = (await push.getNotifications(mentioned, {})).notifications;
+      expect(listed.map((entry) => [entry.event.event_id, entry.actions, entry.read])).toEqual([
+        [ping.eventId, ['notify', { set_tweak: 'sound', value: 'default' }, { set_tweak: 'highlight' }], false],
+        [hello.eventId, ['notify'], false],
+      ]);
+      expect((await push.getNotifications(mentioned, { only: 'highlight' })).notifications.map((entry) => entry.event.event_id)).toEqual([ping.eventId]);
+      expect((await push.getNotifications(muted, {})).notifications).toEqual([]);
+    });
+
+    it('counts a summary only for members joined at the event', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      await deliver(await send(storage, room, bob, { body: 'before dave' }));
+      const dave = uniqueId('@', SERVER);
+      await deliver(await putState(storage, room, dave, 'm.room.member', dave, { membership: 'join' }));
+      // Read positions come from receipts here; dave has none, so only his join bounds what he sees.
+      const withDave = await deliver(await send(storage, room, bob, { body: 'with dave' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      // Kicked (by bob: dave's own read position stays where it was): what follows is not his.
+      await deliver(await putState(storage, room, bob, 'm.room.member', dave, { membership: 'leave' }));
+      await deliver(await send(storage, room, bob, { body: 'after dave left' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      expect((await counts(carol, room))?.total.notification_count).toBe(3);
+      // Back again (his join reads the room): counted from the new join on.
+      await deliver(await putState(storage, room, dave, 'm.room.member', dave, { membership: 'join' }));
+      const back = await deliver(await send(storage, room, bob, { body: 'welcome back' }));
+      expect((await counts(dave, room))?.total.notification_count).toBe(1);
+      const listed = (await push.getNotifications(dave, {})).notifications;
+      expect(listed.map((entry) => [entry.event.event_id, entry.read])).toEqual([[back.eventId, false], [withDave.eventId, true]]);
+    });
+
+    it('runs inside a transaction handed to it: rolled back, nothing stays; committed, it counts', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      const first = await send(storage, room, bob, { body: 'one', 'm.mentions': { user_ids: [alice] } });
+      const failure = new Error('reader gave up');
+      await expect(
+        storage.transaction(async (tx) => {
+          await push.onEventPersisted(first, { roomVersion: '12', storage: tx });
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+      expect((await counts(alice, room))?.total).toEqual({ notification_count: 0, highlight_count: 0 });
+      expect((await counts(carol, room))?.total.notification_count).toBe(0);
+      await storage.transaction((tx) => push.onEventPersisted(first, { roomVersion: '12', storage: tx }));
+      expect((await counts(alice, room))?.total).toEqual({ notification_count: 1, highlight_count: 1 });
+      expect((await counts(carol, room))?.total.notification_count).toBe(1);
+    });
+
+    it('pages /notifications over own rows and summaries, newest first', async () => {
+      const storage = getStorage();
+      const room = await makeRoom(push, storage, bob, [alice, bob, carol]);
+      const sent: string[] = [];
+      for (let index = 0; index < 5; index += 1) {
+        const mentions = index % 2 === 0 ? { 'm.mentions': { user_ids: [alice] } } : {};
+        sent.push((await deliver(await send(storage, room, bob, { body: `m${index}`, ...mentions }))).eventId);
+      }
+      const first = await push.getNotifications(alice, { limit: 2 });
+      expect(first.notifications.map((entry) => entry.event.event_id)).toEqual([sent[4], sent[3]]);
+      const second = await push.getNotifications(alice, { limit: 2, from: first.next_token });
+      expect(second.notifications.map((entry) => entry.event.event_id)).toEqual([sent[2], sent[1]]);
+      const third = await push.getNotifications(alice, { limit: 2, from: second.next_token });
+      expect(third.notifications.map((entry) => entry.event.event_id)).toEqual([sent[0]]);
+      expect(third.next_token).toBeUndefined();
     });
   });
 

@@ -93,6 +93,54 @@ forEachDatabase('PushStore', (getStorage) => {
     ]);
   });
 
+  it('counts and lists summaries for a user: not their own, not where they have a row, within ranges', async () => {
+    const { push } = getStorage();
+    const [user, sender] = [uniqueId('@'), uniqueId('@')];
+    const room = uniqueId('!');
+    const summary = (eventNo: number, from: string, highlight = false) => ({
+      eventId: `$s${eventNo}-${room}`,
+      roomId: room,
+      threadId: eventNo === 3 ? '$t' : 'main',
+      streamOrdering: eventNo,
+      sender: from,
+      highlight,
+      actions: ['notify'],
+      ts: 2000 + eventNo,
+    });
+    for (const [eventNo, from, highlight] of [[1, sender, false], [2, sender, true], [3, sender, false], [4, user, false], [5, sender, false]] as const) {
+      await push.addEventSummary(summary(eventNo, from, highlight));
+    }
+    await push.addEventSummary(summary(1, sender, true));
+    // An exception row for event 5: the user is not notified by it.
+    await push.addNotifications([{ userId: user, eventId: `$s5-${room}`, roomId: room, threadId: 'main', streamOrdering: 5, highlight: false, actions: [], ts: 1, notify: false }]);
+    expect(await push.countNotifications(user, [{ roomId: room, after: 0 }])).toEqual([]);
+    const counts = await push.countSummaries(user, [{ roomId: room, after: 0 }]);
+    const byThread = new Map(counts.map((count) => [count.threadId, count]));
+    expect(byThread.get('main')).toEqual({ roomId: room, threadId: 'main', notifications: 2, highlights: 1 });
+    expect(byThread.get('$t')).toEqual({ roomId: room, threadId: '$t', notifications: 1, highlights: 0 });
+    expect(await push.countSummaries(sender, [{ roomId: room, after: 1, upTo: 4 }])).toEqual([{ roomId: room, threadId: 'main', notifications: 1, highlights: 0 }]);
+    const listed = await push.listSummaries(user, [{ roomId: room, after: 0, upTo: 1 }, { roomId: room, after: 2 }], { limit: 10, onlyHighlight: false });
+    expect(listed.map((row) => row.streamOrdering)).toEqual([3, 1]);
+    expect((await push.listSummaries(user, [{ roomId: room, after: 0 }], { limit: 10, onlyHighlight: true })).map((row) => row.streamOrdering)).toEqual([2]);
+    expect(await push.deleteEventNotifications(`$s5-${room}`)).toBe(2);
+    expect((await push.countSummaries(sender, [{ roomId: room, after: 4 }]))).toEqual([]);
+  });
+
+  it('records membership changes once each, oldest first, per room', async () => {
+    const { push } = getStorage();
+    const user = uniqueId('@');
+    const [room1, room2] = [uniqueId('!'), uniqueId('!')].sort();
+    await push.recordMemberChange(user, { roomId: room1, streamOrdering: 7, joined: false });
+    await push.recordMemberChange(user, { roomId: room1, streamOrdering: 3, joined: true });
+    await push.recordMemberChange(user, { roomId: room1, streamOrdering: 3, joined: true });
+    await push.recordMemberChange(user, { roomId: room2, streamOrdering: 5, joined: true });
+    expect(await push.getMemberChanges(user, [room1])).toEqual([
+      { roomId: room1, streamOrdering: 3, joined: true },
+      { roomId: room1, streamOrdering: 7, joined: false },
+    ]);
+    expect(await push.getMemberChanges(user)).toHaveLength(3);
+  });
+
   it('moves read markers forward only, per thread', async () => {
     const { push } = getStorage();
     const user = uniqueId('@');

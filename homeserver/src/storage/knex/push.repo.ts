@@ -4,7 +4,9 @@
 import type { JsonObject, JsonValue } from '@parley/federation';
 import type { Knex } from 'knex';
 import type {
+  MemberChange,
   NotificationCount,
+  NotificationListOptions,
   NotificationRange,
   PushRuleDefaultOverride,
   PushStore,
@@ -12,7 +14,7 @@ import type {
   StoredNotification,
   StoredPushRule,
 } from '../push.js';
-import { chunks, insertIgnoringConflicts, toBoolean, toInteger, upsert, type SqlContext } from './dialect.js';
+import { chunks, insertIgnoringConflicts, toBoolean, toInteger, upsert, type Queryable, type SqlContext } from './dialect.js';
 
 interface RuleRow {
   kind: string;
@@ -133,47 +135,83 @@ export function createPushStore(ctx: SqlContext): PushStore {
         highlight: row.highlight,
         actions: JSON.stringify(row.actions),
         ts: row.ts,
+        notify: row.notify ?? true,
       }));
       await insertIgnoringConflicts(db, 'event_push_actions', records, ['user_id', 'event_id']);
     },
 
+    async addEventSummary(summary) {
+      const record = {
+        event_id: summary.eventId,
+        room_id: summary.roomId,
+        thread_id: summary.threadId,
+        stream_ordering: summary.streamOrdering,
+        sender: summary.sender,
+        highlight: summary.highlight,
+        actions: JSON.stringify(summary.actions),
+        ts: summary.ts,
+      };
+      await insertIgnoringConflicts(db, 'push_event_summaries', [record], ['event_id']);
+    },
+
     async deleteEventNotifications(eventId) {
-      return db('event_push_actions').where('event_id', eventId).delete();
+      const own = await db('event_push_actions').where('event_id', eventId).delete();
+      return own + (await db('push_event_summaries').where('event_id', eventId).delete());
     },
 
     async countNotifications(userId, ranges) {
       const counts: NotificationCount[] = [];
       // No ranges: chunks() yields nothing, so no statement with an empty OR group runs.
       for (const chunk of chunks(ranges, RANGES_PER_STATEMENT)) {
-        const rows: { room_id: string; thread_id: string; notifications: unknown; highlights: unknown }[] = await db(
-          'event_push_actions',
-        )
-          .select('room_id', 'thread_id')
-          .count({ notifications: '*' })
-          .sum({ highlights: db.raw('CASE WHEN highlight THEN 1 ELSE 0 END') })
-          .where('user_id', userId)
-          .where((outer) => {
-            for (const range of chunk) outer.orWhere((inner) => applyRange(inner, range));
-          })
-          .groupBy('room_id', 'thread_id');
-        for (const row of rows) {
-          counts.push({
-            roomId: row.room_id,
-            threadId: row.thread_id,
-            notifications: toInteger(row.notifications),
-            highlights: row.highlights == null ? 0 : toInteger(row.highlights),
-          });
-        }
+        const query = db('event_push_actions').where('user_id', userId).where('notify', true);
+        counts.push(...(await groupedCounts(db, inRanges(query, chunk))));
+      }
+      return counts;
+    },
+
+    async countSummaries(userId, ranges) {
+      const counts: NotificationCount[] = [];
+      for (const chunk of chunks(ranges, RANGES_PER_STATEMENT)) {
+        counts.push(...(await groupedCounts(db, inRanges(summariesFor(db, userId), chunk))));
       }
       return counts;
     },
 
     async listNotifications(userId, options) {
-      const query = db('event_push_actions').select('*').where('user_id', userId);
-      if (options.before !== undefined) query.where('stream_ordering', '<', options.before);
-      if (options.onlyHighlight) query.where('highlight', true);
-      const rows: NotificationRow[] = await query.orderBy('stream_ordering', 'desc').limit(options.limit);
+      const query = db('event_push_actions').select('*').where('user_id', userId).where('notify', true);
+      const rows: NotificationRow[] = await page(query, options);
       return rows.map(notificationFromRow);
+    },
+
+    async listSummaries(userId, ranges, options) {
+      const found: StoredNotification[] = [];
+      for (const chunk of chunks(ranges, RANGES_PER_STATEMENT)) {
+        const rows: NotificationRow[] = await page(inRanges(summariesFor(db, userId).select('*'), chunk), options);
+        found.push(...rows.map(notificationFromRow));
+      }
+      // Several chunks: the newest `limit` of their pages.
+      return found.sort((a, b) => b.streamOrdering - a.streamOrdering).slice(0, options.limit);
+    },
+
+    async recordMemberChange(userId, change) {
+      const row = { user_id: userId, room_id: change.roomId, stream_ordering: change.streamOrdering, joined: change.joined };
+      await insertIgnoringConflicts(db, 'push_member_changes', [row], ['user_id', 'room_id', 'stream_ordering']);
+    },
+
+    async getMemberChanges(userId, roomIds) {
+      const changes: MemberChange[] = [];
+      for (const chunk of roomIds === undefined ? [undefined] : chunks(roomIds)) {
+        const query = db('push_member_changes').select('room_id', 'stream_ordering', 'joined').where('user_id', userId);
+        if (chunk !== undefined) query.whereIn('room_id', chunk);
+        const rows: { room_id: string; stream_ordering: unknown; joined: unknown }[] = await query.orderBy([
+          { column: 'room_id' },
+          { column: 'stream_ordering' },
+        ]);
+        for (const row of rows) {
+          changes.push({ roomId: row.room_id, streamOrdering: toInteger(row.stream_ordering), joined: toBoolean(row.joined) });
+        }
+      }
+      return changes;
     },
 
     async advanceReadMarker(userId, marker) {
@@ -212,6 +250,44 @@ export function createPushStore(ctx: SqlContext): PushStore {
       return markers;
     },
   };
+}
+
+/** Summaries that may count for `userId`: not their own events, no row of the user's own for the event. */
+function summariesFor(db: Queryable, userId: string): Knex.QueryBuilder {
+  return db('push_event_summaries as s')
+    .whereNot('s.sender', userId)
+    .whereNotExists((own) => {
+      own.select(db.raw('1')).from('event_push_actions as a').where('a.user_id', userId).whereRaw('a.event_id = s.event_id');
+    });
+}
+
+/** `query` narrowed to the rows in any of `ranges`. */
+function inRanges(query: Knex.QueryBuilder, ranges: readonly NotificationRange[]): Knex.QueryBuilder {
+  return query.where((outer) => {
+    for (const range of ranges) outer.orWhere((inner) => applyRange(inner, range));
+  });
+}
+
+/** Counts and highlights of `query`'s rows, by room and thread. */
+async function groupedCounts(db: Queryable, query: Knex.QueryBuilder): Promise<NotificationCount[]> {
+  const rows: { room_id: string; thread_id: string; notifications: unknown; highlights: unknown }[] = await query
+    .select('room_id', 'thread_id')
+    .count({ notifications: '*' })
+    .sum({ highlights: db.raw('CASE WHEN highlight THEN 1 ELSE 0 END') })
+    .groupBy('room_id', 'thread_id');
+  return rows.map((row) => ({
+    roomId: row.room_id,
+    threadId: row.thread_id,
+    notifications: toInteger(row.notifications),
+    highlights: row.highlights == null ? 0 : toInteger(row.highlights),
+  }));
+}
+
+/** One page of notification rows, newest first. */
+function page(query: Knex.QueryBuilder, options: NotificationListOptions): Knex.QueryBuilder {
+  if (options.before !== undefined) query.where('stream_ordering', '<', options.before);
+  if (options.onlyHighlight) query.where('highlight', true);
+  return query.orderBy('stream_ordering', 'desc').limit(options.limit);
 }
 
 function applyRange(query: Knex.QueryBuilder, range: NotificationRange): void {
