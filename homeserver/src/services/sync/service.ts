@@ -20,7 +20,7 @@ import { collectTyping } from './streams/typing.js';
 import { collectToDevice } from './streams/to-device.js';
 import { SYNC_STREAMS, clampToken, formatSyncToken, maxToken, parseSyncToken, type SyncToken } from './token.js';
 import type { SyncOptions, SyncParams, SyncRequester, SyncResponse, SyncSources } from './types.js';
-import { watchAdvances } from './wait.js';
+import { createWakeDispatcher } from './wait.js';
 
 const DEFAULT_MAX_TIMEOUT_MS = 5 * 60_000;
 
@@ -51,6 +51,8 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     if (topic === 'lazy-members-device') for (const key of keys) lazyMembers.forgetDevice(key);
   });
   const maxTimeoutMs = options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS;
+  // One notifier subscription for every waiting sync of this process, dispatched by room and by user.
+  const dispatcher = createWakeDispatcher(notifier);
 
   async function currentToken(): Promise<SyncToken> {
     const positions = await Promise.all(SYNC_STREAMS.map((stream) => storage.streams.current(stream)));
@@ -143,7 +145,7 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
 
       // An initial sync and full_state return at once; so does timeout=0.
       const timeoutMs = since === null || params.fullState === true ? 0 : Math.min(Math.max(params.timeoutMs ?? 0, 0), maxTimeoutMs);
-      const watch = timeoutMs > 0 ? watchAdvances(notifier, requester.userId) : null;
+      const watch = timeoutMs > 0 ? dispatcher.watch(requester.userId) : null;
       // The long-poll deadline is a timer, not a timestamp: monotonic time, unaffected by the injected clock.
       const deadline = performance.now() + timeoutMs;
       try {
