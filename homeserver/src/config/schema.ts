@@ -127,6 +127,8 @@ function limitsSchema() {
       account_data_max_bytes: limit(10 * 1024 * 1024, 'Largest total size in bytes of one user\'s client-set account data.'),
       account_data_entry_max_bytes: limit(1024 * 1024, 'Largest size in bytes of one account data entry.'),
       filter_max_bytes: limit(64 * 1024, 'Largest sync filter in bytes (stored with POST /filter or given inline to /sync).'),
+      sync_buffer_events_per_room: limit(50, 'Recent events per room each process keeps in memory for woken /sync requests.'),
+      sync_buffer_max_events: limit(20_000, 'Recent events each process keeps in memory over all rooms; least recently synced rooms are dropped beyond.'),
       push_rules_per_user: limit(500, 'Most push rules one user may define (Element adds one per keyword and per room with its own notification setting).'),
       push_rule_pattern_max_length: limit(1_024, 'Longest pattern of a push rule or an event_match condition.'),
       displayname_max_length: limit(256, 'Longest profile display name, in characters.'),

@@ -73,6 +73,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   });
   const presence = createPresenceService(deps, {
     usersSharingRoomWith: (userId) => rooms.getUsersSharingRoomWith(userId),
+    joinedRoomIds: async (userId) => (await rooms.getRoomsForUser(userId)).filter((m) => m.membership === 'join').map((m) => m.roomId),
     getGlobalAccountData: (userId, type) => profile.getServerAccountData(userId, null, type),
   });
   // Sending an event is pro-active activity (coalesced in presence); remote users' presence comes over federation.

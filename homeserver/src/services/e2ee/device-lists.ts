@@ -25,9 +25,8 @@ export function createDeviceLists(ctx: Omit<E2eeContext, 'deviceListChanged'>): 
         await tx.e2ee.addDeviceListChange({ position: next, userId, roomId: null, membership: null });
         return next;
       });
-      const userIds = new Set(await ctx.callbacks.usersSharingRoomWith(userId));
-      userIds.add(userId);
-      await notifier.publish({ stream: 'device_lists', position, userIds: [...userIds] });
+      // Published by room and by user: the wake-up index finds everyone sharing a room with them.
+      await notifier.publish({ stream: 'device_lists', position, userIds: [userId], roomIds: await ctx.callbacks.joinedRoomIds(userId) });
     },
 
     async membershipChanged(transition) {

@@ -83,6 +83,11 @@ export function createPresenceServiceImpl(deps: CoreDeps, callbacks: PresenceCal
 
   /** Wakes the user and everyone sharing a room with them: nobody else ever receives this presence. */
   async function publish(userId: string, position: number): Promise<void> {
+    if (callbacks.joinedRoomIds) {
+      // Published by room and by user, not as the list of everyone sharing a room.
+      await notifier.publish({ stream: 'presence', position, userIds: [userId], roomIds: [...(await callbacks.joinedRoomIds(userId))] });
+      return;
+    }
     const audience = new Set(await callbacks.usersSharingRoomWith(userId));
     audience.add(userId);
     await notifier.publish({ stream: 'presence', position, userIds: [...audience] });

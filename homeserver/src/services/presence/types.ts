@@ -9,6 +9,8 @@ export type { PresenceState } from '../../storage/index.js';
 export interface PresenceCallbacks {
   /** Every user who shares at least one joined room with `userId` (with or without `userId` itself). */
   usersSharingRoomWith(userId: string): Promise<readonly string[]>;
+  /** Rooms `userId` is joined to: a presence change is published by room (the wake-up index dispatches it). */
+  joinedRoomIds?(userId: string): Promise<readonly string[]>;
   /** The user's global account data event content of `type`, or null (for the privacy setting). */
   getGlobalAccountData(userId: string, type: string): Promise<Record<string, unknown> | null>;
 }

@@ -20,7 +20,8 @@ import { collectTyping } from './streams/typing.js';
 import { collectToDevice } from './streams/to-device.js';
 import { SYNC_STREAMS, clampToken, formatSyncToken, maxToken, parseSyncToken, type SyncToken } from './token.js';
 import type { SyncOptions, SyncParams, SyncRequester, SyncResponse, SyncSources } from './types.js';
-import { watchAdvances } from './wait.js';
+import { createWakeDispatcher } from './wait.js';
+import { createRoomBuffer } from './room-buffer.js';
 
 const DEFAULT_MAX_TIMEOUT_MS = 5 * 60_000;
 
@@ -51,6 +52,12 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
     if (topic === 'lazy-members-device') for (const key of keys) lazyMembers.forgetDevice(key);
   });
   const maxTimeoutMs = options.maxTimeoutMs ?? DEFAULT_MAX_TIMEOUT_MS;
+  // One notifier subscription for every waiting sync of this process, dispatched by room and by user.
+  const dispatcher = createWakeDispatcher(notifier);
+  const buffer = createRoomBuffer(storage, {
+    perRoom: deps.config.limits.sync_buffer_events_per_room,
+    maxEvents: deps.config.limits.sync_buffer_max_events,
+  });
 
   async function currentToken(): Promise<SyncToken> {
     const positions = await Promise.all(SYNC_STREAMS.map((stream) => storage.streams.current(stream)));
@@ -80,6 +87,12 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
   /** One pass over every stream from `since` to now. */
   async function computeOnce(requester: SyncRequester, filter: ResolvedFilter, since: SyncToken | null, params: SyncParams) {
     const now = await currentToken();
+    try {
+      await buffer.catchUp(now.events);
+    } catch (error) {
+      // The buffer then cannot tell this range: every room is read from the database.
+      log.warn({ err: error }, 'sync room buffer catch-up failed');
+    }
     const clampedSince = since ? clampToken(since, now) : null;
     const ignoredUsers = (await sources.accountData?.getIgnoredUsers(requester.userId)) ?? new Set<string>();
     const context: SyncContext = {
@@ -96,7 +109,7 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
       watchedRoomIds: [],
       response: emptyResponse(),
     };
-    const providerDeps = { sources, lazyMembers, storage };
+    const providerDeps = { sources, lazyMembers, storage, buffer };
     await collectRoomEvents(providerDeps, context);
     await collectTyping(sources.typing, context);
     await collectReceipts(sources.receipts, context);
@@ -143,7 +156,7 @@ export function createSyncServiceImpl(deps: CoreDeps, sources: SyncSources, opti
 
       // An initial sync and full_state return at once; so does timeout=0.
       const timeoutMs = since === null || params.fullState === true ? 0 : Math.min(Math.max(params.timeoutMs ?? 0, 0), maxTimeoutMs);
-      const watch = timeoutMs > 0 ? watchAdvances(notifier, requester.userId) : null;
+      const watch = timeoutMs > 0 ? dispatcher.watch(requester.userId) : null;
       // The long-poll deadline is a timer, not a timestamp: monotonic time, unaffected by the injected clock.
       const deadline = performance.now() + timeoutMs;
       try {

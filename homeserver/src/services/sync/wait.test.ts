@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryNotifier } from '../../pubsub/memory.js';
-import { concerns, watchAdvances } from './wait.js';
+import { concerns, createWakeDispatcher, watchAdvances } from './wait.js';
 
 describe('long-poll relevance', () => {
   const rooms = new Set(['!mine:hs']);
@@ -58,5 +58,58 @@ describe('advance watch', () => {
     watch.close();
     await notifier.publish({ stream: 'account_data', position: 1, userIds: ['@a:hs'] });
     expect(await watch.wait(0)).toBe(false);
+  });
+});
+
+describe('wake dispatcher', () => {
+  it('wakes only the watches of the rooms and users an advance names, once each', async () => {
+    const notifier = createMemoryNotifier();
+    const dispatcher = createWakeDispatcher(notifier);
+    const inRoom = Array.from({ length: 50 }, (_, i) => dispatcher.watch(`@u${i}:hs`));
+    for (const watch of inRoom) watch.setRooms(['!busy:hs']);
+    const elsewhere = dispatcher.watch('@other:hs');
+    elsewhere.setRooms(['!quiet:hs']);
+    expect(dispatcher.size()).toBe(51);
+
+    // Named by room and by user at once: still one wake-up, and the advances coalesce until the next wait().
+    await notifier.publish({ stream: 'events', position: 1, roomIds: ['!busy:hs'], userIds: ['@u3:hs'] });
+    await notifier.publish({ stream: 'events', position: 2, roomIds: ['!busy:hs'] });
+    for (const watch of inRoom) expect(await watch.wait(0)).toBe(true);
+    for (const watch of inRoom) expect(await watch.wait(0)).toBe(false);
+    expect(await elsewhere.wait(0)).toBe(false);
+
+    await notifier.publish({ stream: 'to_device', position: 3, userIds: ['@other:hs'] });
+    expect(await elsewhere.wait(0)).toBe(true);
+    expect(await inRoom[0]?.wait(0)).toBe(false);
+    dispatcher.close();
+  });
+
+  it('follows a watch moving rooms and forgets closed watches', async () => {
+    const notifier = createMemoryNotifier();
+    const dispatcher = createWakeDispatcher(notifier);
+    const watch = dispatcher.watch('@a:hs');
+    watch.setRooms(['!old:hs']);
+    watch.setRooms(['!new:hs']);
+    await notifier.publish({ stream: 'events', position: 1, roomIds: ['!old:hs'] });
+    expect(await watch.wait(0)).toBe(false);
+    await notifier.publish({ stream: 'events', position: 2, roomIds: ['!new:hs'] });
+    expect(await watch.wait(0)).toBe(true);
+    watch.close();
+    expect(dispatcher.size()).toBe(0);
+    await notifier.publish({ stream: 'events', position: 3, roomIds: ['!new:hs'] });
+    expect(await watch.wait(0)).toBe(false);
+    dispatcher.close();
+  });
+
+  it('wakes everyone for an advance naming nobody', async () => {
+    const notifier = createMemoryNotifier();
+    const dispatcher = createWakeDispatcher(notifier);
+    const a = dispatcher.watch('@a:hs');
+    const b = dispatcher.watch('@b:hs');
+    b.setRooms([]);
+    await notifier.publish({ stream: 'presence', position: 1 });
+    expect(await a.wait(0)).toBe(true);
+    expect(await b.wait(0)).toBe(true);
+    dispatcher.close();
   });
 });

@@ -12,10 +12,13 @@ import { roomPaginationToken } from '../../rooms/index.js';
 import type { Storage } from '../../../storage/index.js';
 import { joinedRoomEntry, type SyncContext } from '../context.js';
 import { roomAllowed } from '../filter.js';
+import type { RoomBuffer } from '../room-buffer.js';
 import { buildRoomContent, formatRoomContents, type RoomContent, type RoomContentDeps, type RoomPlan } from './room-content.js';
 
 export interface EventsProviderDeps extends RoomContentDeps {
   storage: Pick<Storage, 'sync'>;
+  /** Recent events in memory: what it can tell is not read from the database. */
+  buffer?: RoomBuffer;
 }
 
 /** Fills the room sections of `context.response` and sets `context.joinedRoomIds`. */
@@ -36,8 +39,7 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
 
   const plans: RoomPlan[] = [];
   const leftPlans: RoomPlan[] = [];
-  const roomsWithEvents =
-    since === null || context.fullState ? null : await deps.storage.sync.getRoomsWithEvents(context.joinedRoomIds, since, to);
+  const roomsWithEvents = since === null || context.fullState ? null : await findRoomsWithEvents(deps, context.joinedRoomIds, since, to);
 
   for (const membership of memberships) {
     const changes = changesByRoom.get(membership.roomId) ?? [];
@@ -127,6 +129,11 @@ async function buildRooms(deps: EventsProviderDeps, context: SyncContext, plans:
   const pages = new Map<string, RoomEventsPage>();
   const byRange = new Map<string, RoomPlan[]>();
   for (const plan of plans) {
+    const buffered = deps.buffer?.page(plan.roomId, plan.from, plan.to, context.filter.timelineLimit);
+    if (buffered) {
+      pages.set(plan.roomId, buffered);
+      continue;
+    }
     const key = `${plan.from}:${plan.to}`;
     byRange.set(key, [...(byRange.get(key) ?? []), plan]);
   }
@@ -161,6 +168,14 @@ async function buildRooms(deps: EventsProviderDeps, context: SyncContext, plans:
     built.set(plan.roomId, await buildRoomContent(deps, context, plan, withPrevBatch(page, plan), pageVisible));
   }
   return formatRoomContents(deps, context, built);
+}
+
+/** The joined rooms with events in `(since, to]`: from the buffer, and from the database for what it cannot tell. */
+async function findRoomsWithEvents(deps: EventsProviderDeps, roomIds: readonly string[], since: number, to: number): Promise<Set<string>> {
+  if (!deps.buffer) return deps.storage.sync.getRoomsWithEvents(roomIds, since, to);
+  const { withEvents, unknown } = deps.buffer.roomsWithEvents(roomIds, since, to);
+  if (unknown.length > 0) for (const roomId of await deps.storage.sync.getRoomsWithEvents(unknown, since, to)) withEvents.add(roomId);
+  return withEvents;
 }
 
 /** An empty page still needs a `prev_batch`: the end of the range. */
