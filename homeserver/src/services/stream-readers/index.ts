@@ -12,7 +12,7 @@
  */
 import type { Logger } from '../../log.js';
 import type { Storage, StoredEvent } from '../../storage/index.js';
-import { createReaderRunner, type ReaderRunner } from './runner.js';
+import { createReaderRunner, type LoadedBatch, type ReaderRunner } from './runner.js';
 import type { ReaderEvent, StreamReaders } from './types.js';
 
 export type * from './types.js';
@@ -49,6 +49,25 @@ export function createStreamReaders(deps: { storage: Storage; logger: Logger }, 
     }));
   }
 
+  /** Loads in flight, by position and size: readers at the same position share one read of the events. */
+  const loads = new Map<string, Promise<LoadedBatch>>();
+  function load(from: number, batchSize: number): Promise<LoadedBatch> {
+    const key = `${from}:${batchSize}`;
+    const shared = loads.get(key);
+    if (shared !== undefined) return shared;
+    const loading = storage.events.getEventsAfter(from, batchSize).then((stored): LoadedBatch => {
+      let described: Promise<ReaderEvent[]> | undefined;
+      return { stored, described: () => (described ??= describe(stored)) };
+    });
+    loads.set(key, loading);
+    // Shared only by the readers that ask while it is in flight: a later ask reads again and sees newer commits.
+    const forget = (): void => {
+      if (loads.get(key) === loading) loads.delete(key);
+    };
+    void loading.then(forget, forget);
+    return loading;
+  }
+
   const catchUp = async (upTo = Number.POSITIVE_INFINITY): Promise<void> => {
     if (closed) return;
     await Promise.all(runners.map((runner) => runner.runUntil(upTo)));
@@ -57,7 +76,7 @@ export function createStreamReaders(deps: { storage: Storage; logger: Logger }, 
   return {
     register(handler) {
       if (runners.some((runner) => runner.name === handler.name)) throw new Error(`stream reader "${handler.name}" registered twice`);
-      runners.push(createReaderRunner(handler, { storage, logger, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, describe }));
+      runners.push(createReaderRunner(handler, { storage, logger, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, load }));
     },
     catchUp,
     start() {

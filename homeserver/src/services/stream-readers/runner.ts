@@ -15,8 +15,16 @@ export interface ReaderRunnerOptions {
   storage: Storage;
   logger: Logger;
   batchSize: number;
-  /** The reader-visible form of stored events (room version, state snapshot). */
-  describe(events: readonly StoredEvent[]): Promise<ReaderEvent[]>;
+  /**
+   * The events after `from` (at most `batchSize`) and, on demand, their reader-visible form (room version, state
+   * snapshot). Readers at the same position share one load.
+   */
+  load(from: number, batchSize: number): Promise<LoadedBatch>;
+}
+
+export interface LoadedBatch {
+  stored: StoredEvent[];
+  described(): Promise<ReaderEvent[]>;
 }
 
 export interface ReaderRunner {
@@ -40,26 +48,32 @@ export function createReaderRunner<P>(handler: StreamReaderHandler<P>, options: 
 
   /** One batch: 'done' when nothing is left, 'progress' when the position moved (or another process moved it). */
   async function step(batchSize: number): Promise<Step> {
-    const from = await storage.streamReaders.position(handler.name);
+    // Optimistic: the position this process last committed (or saw), checked under the row lock below; only the
+    // first run reads it. Another process moving it costs one discarded batch.
+    const from = known > 0 ? known : await storage.streamReaders.position(handler.name);
     known = Math.max(known, from);
-    const stored = await storage.events.getEventsAfter(from, batchSize);
+    const { stored, described } = await options.load(from, batchSize);
     const last = stored.at(-1);
     if (last === undefined) return 'done';
     try {
-      const prepared = await handler.prepare(await options.describe(stored));
+      const prepared = await handler.prepare(await described());
       const moved = await storage.transaction(async (tx) => {
-        if ((await tx.streamReaders.claim(handler.name)) !== from) return null;
+        const claimed = await tx.streamReaders.claim(handler.name);
+        if (claimed !== from) return { claimed };
         const after = await handler.write(tx, prepared);
         await tx.streamReaders.advance(handler.name, last.streamOrdering);
-        return { after };
+        return { claimed, after };
       });
-      if (moved === null) log.debug({ from }, 'another process advanced the reader; batch discarded');
-      else {
+      if (!('after' in moved)) {
+        log.debug({ from, claimed: moved.claimed }, 'another process advanced the reader; batch discarded');
+        known = Math.max(known, moved.claimed);
+      } else {
         known = Math.max(known, last.streamOrdering);
         if (moved.after) await moved.after().catch((error: unknown) => log.warn({ err: error }, 'stream reader after-commit work failed'));
       }
       attempts.clear();
-      return 'progress';
+      // A short batch was everything committed when it was read; later commits poke the reader again.
+      return 'after' in moved && stored.length < batchSize ? 'done' : 'progress';
     } catch (error) {
       if (stored.length > 1) {
         log.warn({ err: error, from, events: stored.length }, 'stream reader batch failed; retrying one event at a time');
@@ -77,9 +91,13 @@ export function createReaderRunner<P>(handler: StreamReaderHandler<P>, options: 
       return 'failed';
     }
     log.error({ err: error, eventId: event.eventId, streamOrdering: event.streamOrdering }, 'stream reader skips an event that keeps failing');
-    await storage.transaction(async (tx) => {
-      if ((await tx.streamReaders.claim(handler.name)) === from) await tx.streamReaders.advance(handler.name, event.streamOrdering);
+    const claimed = await storage.transaction(async (tx) => {
+      const position = await tx.streamReaders.claim(handler.name);
+      if (position !== from) return position;
+      await tx.streamReaders.advance(handler.name, event.streamOrdering);
+      return event.streamOrdering;
     });
+    known = Math.max(known, claimed);
     attempts.delete(event.streamOrdering);
     return 'progress';
   }

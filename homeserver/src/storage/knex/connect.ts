@@ -7,8 +7,9 @@ import { dirname } from 'node:path';
 // Default import: knex is CommonJS, and Node's ESM loader cannot see its named exports.
 import createKnex, { type Knex } from 'knex';
 import pg from 'pg';
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { migrationSource } from '../migrations/index.js';
+import { postgresClientClass, sqliteClientClass, type SqliteReadRoute } from './clients.js';
 import type { Dialect } from './dialect.js';
 
 /** A structured log call, pino style: fields first, then a message. */
@@ -39,6 +40,13 @@ export interface Database {
 
 /** How long SQLite waits on another writer's lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * SQLite tuning, per connection (see spec/pipeline.md, "Storage connections"): a 64 MiB page cache (default
+ * 2 MiB), memory-mapped reads of up to 256 MiB, temporary tables in memory, a WAL checkpoint every 4,000 pages
+ * (16 MiB; default 1,000) and the WAL file truncated back to 64 MiB after a checkpoint.
+ */
+const SQLITE_TUNING = ['cache_size = -65536', 'mmap_size = 268435456', 'temp_store = MEMORY'] as const;
+const SQLITE_WRITER_TUNING = ['wal_autocheckpoint = 4000', 'journal_size_limit = 67108864'] as const;
 /** Connections per process. A deployment's total must stay under PostgreSQL's max_connections (100). */
 const POSTGRES_POOL_MAX = 10;
 /** Key of the advisory lock that serialises migrations across processes. Any constant works. */
@@ -53,15 +61,25 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const logger = options.logger ?? silentLogger;
   const url = options.databaseUrl?.trim() ?? '';
   const dialect = dialectForUrl(url);
-  const knex = dialect === 'postgres' ? createPostgresKnex(url, logger) : createSqliteKnex(options.sqlitePath, logger);
+  const route: SqliteReadRoute = { reader: null };
+  const knex = dialect === 'postgres' ? createPostgresKnex(url, logger) : createSqliteKnex(options.sqlitePath, logger, route);
+  // Migrations and code written for knex's built-in clients read the client's name here (e.g. 0006's `=== 'pg'`).
+  (knex.client as { config: { client: unknown } }).config.client = dialect === 'postgres' ? 'pg' : 'better-sqlite3';
+  const close = async (): Promise<void> => {
+    route.reader?.close();
+    route.reader = null;
+    await knex.destroy();
+  };
   try {
     await migrate(knex, dialect, logger);
+    // After the migrations, so the reader never sees a half-built schema. `:memory:` is one connection's own.
+    if (dialect === 'sqlite' && options.sqlitePath !== ':memory:') route.reader = openSqliteReader(options.sqlitePath);
   } catch (error) {
-    await knex.destroy();
+    await close();
     throw error;
   }
-  logger.info({ dialect, ...(dialect === 'sqlite' ? { path: options.sqlitePath } : {}) }, 'database ready');
-  return { knex, dialect, close: () => knex.destroy() };
+  logger.info({ dialect, ...(dialect === 'sqlite' ? { path: options.sqlitePath, readConnection: route.reader !== null } : {}) }, 'database ready');
+  return { knex, dialect, close };
 }
 
 /** Picks the dialect from the configured URL; any other scheme is a configuration mistake. */
@@ -71,14 +89,15 @@ export function dialectForUrl(url: string): Dialect {
   throw new Error(`unsupported database URL scheme in "${url.replace(/\/\/[^@/]*@/, '//…@')}": expected postgres:// or postgresql://`);
 }
 
-function createSqliteKnex(path: string, logger: StorageLogger): Knex {
+function createSqliteKnex(path: string, logger: StorageLogger, route: SqliteReadRoute): Knex {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   return createKnex({
-    client: 'better-sqlite3',
+    client: sqliteClientClass(route),
     connection: { filename: path },
     useNullAsDefault: true,
-    // One connection: better-sqlite3 is synchronous and SQLite has one writer anyway. Queries and
-    // transactions queue on it, which is what makes stream positions transactional here.
+    // One writer connection: better-sqlite3 is synchronous and SQLite has one writer anyway. Writes and
+    // transactions queue on it, which is what makes stream positions transactional here. Plain reads outside a
+    // transaction go to the read connection (clients.ts), which WAL lets read while a write transaction is open.
     pool: { min: 1, max: 1, afterCreate: configureSqliteConnection(logger) },
     log: knexLog(logger),
   });
@@ -95,6 +114,7 @@ function configureSqliteConnection(logger: StorageLogger) {
       connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
       // Safe with WAL: a power loss can drop the last commits but never corrupts the database.
       connection.pragma('synchronous = NORMAL');
+      for (const pragma of [...SQLITE_TUNING, ...SQLITE_WRITER_TUNING]) connection.pragma(pragma);
       done(null, connection);
     } catch (error) {
       done(error as Error, connection);
@@ -102,9 +122,27 @@ function configureSqliteConnection(logger: StorageLogger) {
   };
 }
 
+/**
+ * The read connection: WAL gives it the last committed state without waiting for the writer, so SQLITE_BUSY (and
+ * better-sqlite3's blocking busy wait) cannot happen on it. `query_only` makes a misrouted write fail loudly
+ * instead of becoming a second writer.
+ */
+function openSqliteReader(path: string): BetterSqlite3.Database {
+  const reader = new BetterSqlite3(path);
+  try {
+    reader.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    for (const pragma of SQLITE_TUNING) reader.pragma(pragma);
+    reader.pragma('query_only = ON');
+    return reader;
+  } catch (error) {
+    reader.close();
+    throw error;
+  }
+}
+
 function createPostgresKnex(url: string, logger: StorageLogger): Knex {
   return createKnex({
-    client: 'pg',
+    client: postgresClientClass(),
     connection: {
       connectionString: url,
       application_name: 'parley',
