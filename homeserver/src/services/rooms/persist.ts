@@ -290,8 +290,7 @@ function toStoredEvent(event: PersistedEvent, historical: boolean): StoredEvent 
     outlier: false,
     rejectedReason: event.rejectedReason,
     redactedBy: null,
-    historical,
-    stateResolved: false,
+    ...(historical ? { historical: true } : {}),
   };
 }
 

@@ -282,8 +282,9 @@ function eventFromRow(row: EventRow): StoredEvent {
     outlier: toBoolean(row.outlier),
     rejectedReason: row.rejected_reason,
     redactedBy: row.redacted_by,
-    historical: toBoolean(row.historical),
-    stateResolved: toBoolean(row.state_resolved),
+    // Flags are present only when set (absent = false), like the optional fields of NewEvent.
+    ...(toBoolean(row.historical) ? { historical: true } : {}),
+    ...(toBoolean(row.state_resolved) ? { stateResolved: true } : {}),
   };
 }
 

@@ -87,7 +87,7 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
             beforeGroup: toInteger(row.before_group),
             afterGroup: toInteger(row.after_group),
             replacesEventId: row.replaces_event_id,
-            currentGroup: row.current_group === null || row.current_group === undefined ? null : toInteger(row.current_group),
+            ...(row.current_group === null || row.current_group === undefined ? {} : { currentGroup: toInteger(row.current_group) }),
           });
         }
       }
