@@ -38,6 +38,11 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
   const leftPlans: RoomPlan[] = [];
   const roomsWithEvents =
     since === null || context.fullState ? null : await deps.storage.sync.getRoomsWithEvents(context.joinedRoomIds, since, to);
+  // Rooms where something the timeline leaves out (historical events) or state resolution changed the state.
+  const hiddenChanges =
+    since === null || roomsWithEvents === null || roomsWithEvents.size === 0
+      ? new Set<string>()
+      : await deps.storage.sync.getRoomsWithHiddenStateChanges([...roomsWithEvents], since, to);
 
   for (const membership of memberships) {
     const changes = changesByRoom.get(membership.roomId) ?? [];
@@ -64,6 +69,7 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
             includeOwnMember: false,
             forceSummary: false,
             joinedAt: membership.streamOrdering,
+            hiddenStateChanges: hiddenChanges.has(membership.roomId),
           });
         }
         break;
