@@ -124,7 +124,9 @@ forEachDialect('forked rooms', (server) => {
     expect(afterA.room(roomId)?.timeline.events.map((event) => event.event_id)).toEqual([a1.eventId, a2.eventId, a3.eventId]);
 
     const b1 = await remote([fork], { type: 'm.room.name', sender: carol, stateKey: '', content: { name: 'B1' } }, now + 20);
-    expect(b1.depth).toBeLessThan(a3.depth);
+    // B's topic is older than A's (origin_server_ts), so resolution keeps A's: persisting it changes nothing.
+    const b2 = await remote([b1], { type: 'm.room.topic', sender: carol, stateKey: '', content: { topic: 'from B' } }, now + 5);
+    expect(b2.depth).toBeLessThan(a3.depth);
 
     // The state federation's resolution gives on the same inputs (the states after both tips).
     const store = {
@@ -133,21 +135,23 @@ forEachDialect('forked rooms', (server) => {
         return new Map(events.map((event): [string, StateResEvent] => [event.eventId, { eventId: event.eventId, pdu: event.pdu, rejected: event.rejectedReason !== null }]));
       },
     };
-    const expected = await resolveState({ roomVersion: version, stateSets: [a3.state, b1.state], store });
+    const expected = await resolveState({ roomVersion: version, stateSets: [a3.state, b2.state], store });
     const nameKey = stateKeyString('m.room.name', '');
     expect(expected.get(nameKey)).toBe(b1.eventId);
+    expect(expected.get(stateKeyString('m.room.topic', ''))).toBe(a2.eventId);
     const current = new Map((await rooms.getCurrentState(roomId)).map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.eventId]));
     expect(current).toEqual(expected);
     expect((await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`)).name).toBe('B1');
+    expect((await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.topic/`)).topic).toBe('from A');
 
     // Incremental sync: the late branch event is not new (not in the timeline), but the name it won is in the state.
     const afterB = await sync(hs, alice, afterA.next);
     const roomAfterB = afterB.room(roomId);
-    expect(roomAfterB?.timeline.events.map((event) => event.event_id) ?? []).not.toContain(b1.eventId);
-    expect(roomAfterB?.state.events.map((event) => event.event_id)).toContain(b1.eventId);
+    expect(roomAfterB?.timeline.events.map((event) => event.event_id) ?? []).toEqual([]);
+    expect(roomAfterB?.state.events.map((event) => event.event_id)).toEqual([b1.eventId]);
 
     // The merge: a message with both tips as prev_events.
-    const merge = await remote([a3, b1], { type: 'm.room.message', sender: mallory, content: { msgtype: 'm.text', body: 'merged' } }, now + 30);
+    const merge = await remote([a3, b2], { type: 'm.room.message', sender: mallory, content: { msgtype: 'm.text', body: 'merged' } }, now + 30);
     const afterMerge = await sync(hs, alice, afterB.next);
     expect(afterMerge.room(roomId)?.timeline.events.map((event) => event.event_id)).toEqual([merge.eventId]);
     const stateAfterMerge = new Map((await rooms.getStateAtEvent(merge.eventId)).map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.eventId]));
@@ -158,14 +162,22 @@ forEachDialect('forked rooms', (server) => {
     expect((await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.name/`)).name).toBe('B1');
 
     // /messages in topological order: by depth, then arrival; the late branch sits at its depth.
-    const page = await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=6`);
-    expect((page.chunk as ClientEvent[]).map((event) => event.event_id)).toEqual([local.event_id, merge.eventId, a3.eventId, a2.eventId, b1.eventId, a1.eventId]);
+    const page = await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=7`);
+    expect((page.chunk as ClientEvent[]).map((event) => event.event_id)).toEqual([
+      local.event_id,
+      merge.eventId,
+      a3.eventId,
+      b2.eventId,
+      a2.eventId,
+      b1.eventId,
+      a1.eventId,
+    ]);
     expect(page.end).toMatch(/^t\d+-\d+$/);
     const forward = await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=f&limit=3&from=${enc(page.end as string)}`);
     expect((forward.chunk as ClientEvent[]).map((event) => event.event_id)).toEqual([a1.eventId, b1.eventId, a2.eventId]);
     // A sync prev_batch (stream token) still pages back, topologically.
     const fromSync = await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=3&from=${enc(afterMerge.next)}`);
-    expect((fromSync.chunk as ClientEvent[]).map((event) => event.event_id)).toEqual([merge.eventId, a3.eventId, a2.eventId]);
+    expect((fromSync.chunk as ClientEvent[]).map((event) => event.event_id)).toEqual([merge.eventId, a3.eventId, b2.eventId]);
 
     // /context of the merge: the state after it is the resolved one.
     const context = await get(hs, alice, `/_matrix/client/v3/rooms/${enc(roomId)}/context/${enc(merge.eventId)}?limit=2`);
