@@ -4,8 +4,8 @@
  * Two kinds, both naming a point between events:
  * - `s<N>`: "after the event at stream position N" (sync's `prev_batch`; anything after a `_` is ignored, so a
  *   sync token that starts with `s<eventsPosition>_` is also a valid `from`). Stream order is arrival order.
- * - NOTSPEC (tokens are opaque in the spec) `t<D>-<N>`: a point of the room's topological order, after the event with depth D and stream position N
- *   (GET /messages and /context return these; the same shape as Synapse's). Back-pagination returns events with
+ * - `t<D>-<N>`: a point of the room's topological order, after the event with depth D and stream position N
+ *   (GET /messages and /context return these; NOTSPEC: tokens are opaque in the spec, this is Synapse's shape). Back-pagination returns events with
  *   (depth, stream) <= (D, N), forward pagination those after.
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidmessages
  */
