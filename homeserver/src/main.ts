@@ -18,7 +18,7 @@ import { createApp } from './http/app.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
-import { closeServices, createServices } from './services/registry.js';
+import { closeServices, createServices, type Services } from './services/registry.js';
 import { createBackgroundJobs } from './services/jobs/index.js';
 import { createRegistrationToken as createTokenIn, type NewRegistrationToken, type RegistrationTokenInfo } from './services/accounts/index.js';
 import { createAuthenticators } from './http/middleware/auth.js';
@@ -62,6 +62,8 @@ export interface RunningServer {
   config: Config;
   /** This process's holder ID in the job leases table. */
   instanceId: string;
+  /** The domain services (for tests and tools, e.g. feeding remote-style PDUs through the pipeline). */
+  services: Services;
   /** Stops accepting, waits for in-flight requests (up to the timeout), closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -171,7 +173,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     })();
     return closing;
   };
-  return { url, port, config, instanceId: jobs.instanceId, close };
+  return { url, port, config, instanceId: jobs.instanceId, services, close };
 }
 
 /** The notifier: Redis pub/sub when `redis.url` is set (several processes), else in-process. */

@@ -133,6 +133,10 @@ export interface RoomRepository {
   getRoom(roomId: string): Promise<RoomRecord | null>;
   /** Lists or unlists a room in the public directory. */
   setPublic(roomId: string, isPublic: boolean): Promise<void>;
+  /** Whether the room's state is known only partially (a fast federated join in progress); false if unknown. */
+  hasPartialState(roomId: string): Promise<boolean>;
+  /** Marks the room's state partial (joining) or complete (the full state arrived). */
+  setPartialState(roomId: string, partial: boolean): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,6 +152,8 @@ export interface NewEvent {
   outlier: boolean;
   /** Why the auth rules rejected it, or null if accepted. */
   rejectedReason: string | null;
+  /** Its depth is below the room's newest (backfill, a late branch): left out of sync timelines. Default false. */
+  historical?: boolean;
 }
 
 /** An event as stored. */
@@ -166,6 +172,10 @@ export interface StoredEvent {
   rejectedReason: string | null;
   /** Event ID of the redaction applied to it, if any. */
   redactedBy: string | null;
+  /** Arrived with a depth below the room's newest: not new to sync (see spec/pipeline.md "Ordering"). */
+  historical?: boolean;
+  /** Persisting it changed the room's current state by state resolution (not only by its own entry). */
+  stateResolved?: boolean;
 }
 
 /** The DAG edges recorded for one event. */
@@ -200,6 +210,25 @@ export interface RoomStreamQuery {
   after?: number;
   /** Inclusive upper bound. */
   upTo?: number;
+  direction: 'forward' | 'backward';
+  limit: number;
+  /** Leave out historical events (sync timelines). */
+  liveOnly?: boolean;
+}
+
+/** A point of a room's topological order: between events, ordered by (depth, stream ordering). */
+export interface TopologicalPoint {
+  depth: number;
+  stream: number;
+}
+
+/**
+ * A window of a room's timeline in topological order. `backward`: events at or before `from` and after `to`,
+ * newest first; `forward`: events after `from` and at or before `to`, oldest first.
+ */
+export interface RoomTopologyQuery {
+  from: TopologicalPoint;
+  to?: TopologicalPoint;
   direction: 'forward' | 'backward';
   limit: number;
 }
@@ -238,6 +267,15 @@ export interface EventRepository {
   getRoomEventsByStream(roomId: string, options: RoomStreamQuery): Promise<StoredEvent[]>;
   /** The room's latest accepted, non-outlier event at or before stream position `position`, or null. */
   getLastEventAtOrBefore(roomId: string, position: number): Promise<StoredEvent | null>;
+  /** A room's accepted, non-outlier events by (depth, stream ordering), for /messages and /context. */
+  getRoomEventsByTopology(roomId: string, query: RoomTopologyQuery): Promise<StoredEvent[]>;
+  /**
+   * The topological point just after everything a client had at stream position `position`: that of the room's
+   * latest live (non-historical) accepted event at or before it; null when the room had none.
+   */
+  getTopologicalPointAt(roomId: string, position: number): Promise<TopologicalPoint | null>;
+  /** Flags an event whose persisting changed the room's current state by state resolution. */
+  markStateResolved(eventId: string): Promise<void>;
   /**
    * Every room's non-outlier events (accepted and rejected) with `streamOrdering > after`, oldest first, at most
    * `limit`: what the durable stream readers process.

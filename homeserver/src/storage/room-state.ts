@@ -27,6 +27,8 @@ export interface EventStateRef {
   afterGroup: number;
   /** For state events: the state event it replaced, if any. */
   replacesEventId: string | null;
+  /** The room's current state right after the event was persisted, when not `afterGroup` (a fork resolved). */
+  currentGroup?: number | null;
 }
 
 /** A user's current membership in a room. */

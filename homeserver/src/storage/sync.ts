@@ -25,4 +25,9 @@ export interface SyncStore {
    * incremental sync finds the few rooms that changed among the many a user is in, with one indexed query.
    */
   getRoomsWithEvents(roomIds: readonly string[], from: number, to: number): Promise<Set<string>>;
+  /**
+   * Of `roomIds`, those with an event in `(from, to]` that a sync timeline does not show as new (historical) or
+   * whose persisting changed the current state by state resolution: their state section needs the changes.
+   */
+  getRoomsWithHiddenStateChanges(roomIds: readonly string[], from: number, to: number): Promise<Set<string>>;
 }

@@ -139,7 +139,7 @@ export interface RoomsService {
   getRoomEvents(roomIds: readonly string[], from: number, to: number, limit: number): Promise<Map<string, RoomEventsPage>>;
   /** The room's current state events. */
   getCurrentState(roomId: string): Promise<StoredEvent[]>;
-  /** The room's state after the last event at or before stream position `position`. */
+  /** The room's current state as of stream position `position` (after the last event at or before it was written, forks resolved). */
   getStateAtPosition(roomId: string, position: number): Promise<StoredEvent[]>;
   /** The room state before (default) or after an event. */
   getStateAtEvent(eventId: string, options?: { after?: boolean }): Promise<StoredEvent[]>;

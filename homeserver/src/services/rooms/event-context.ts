@@ -4,15 +4,14 @@
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3roomsroomidcontexteventid
  */
 import { MatrixError } from '../../matrix-error.js';
-import type { StoredEvent } from '../../storage/index.js';
+import type { StoredEvent, TopologicalPoint } from '../../storage/index.js';
 import type { RoomsContext } from './context.js';
 import { checkRoomFilterSize } from './filter-size.js';
 import { toClientEvents } from './format.js';
 import { ignoredUsersOf, isFromIgnored } from './ignored.js';
-import { matchesFilter, MAX_MESSAGES_LIMIT } from './messages.js';
+import { matchesFilter, MAX_MESSAGES_LIMIT, pointBeside, pointToken } from './messages.js';
 import { requireRoomAccess } from './reads.js';
 import { loadGroup } from './state.js';
-import { roomPaginationToken } from './tokens.js';
 import type { ContextQuery, ContextResponse, RoomEventFilter, RoomRequester } from './types.js';
 import { filterEventsForUser } from './visibility.js';
 
@@ -39,8 +38,8 @@ export async function getContext(
   const beforeLimit = Math.floor(limit / 2);
   const ignored = await ignoredUsersOf(ctx, requester.userId);
   const keep = (candidate: StoredEvent) => matchesFilter(candidate, query.filter) && !isFromIgnored(candidate, ignored);
-  const before = await collect(ctx, requester.userId, roomId, event.streamOrdering, 'backward', beforeLimit, keep);
-  const after = await collect(ctx, requester.userId, roomId, event.streamOrdering, 'forward', limit - beforeLimit, keep);
+  const before = await collect(ctx, requester.userId, roomId, pointBeside(event, 'before'), 'backward', beforeLimit, keep);
+  const after = await collect(ctx, requester.userId, roomId, pointBeside(event, 'after'), 'forward', limit - beforeLimit, keep);
 
   const oldest = before.events.at(-1) ?? event;
   const newest = after.events.at(-1) ?? event;
@@ -50,8 +49,8 @@ export async function getContext(
     toClientEvents(ctx, storage, after.events, requester),
   ]);
   return {
-    start: roomPaginationToken(before.cursor ?? oldest.streamOrdering - 1),
-    end: roomPaginationToken(after.cursor ?? newest.streamOrdering),
+    start: pointToken(before.cursor ?? pointBeside(oldest, 'before')),
+    end: pointToken(after.cursor ?? pointBeside(newest, 'after')),
     events_before: eventsBefore,
     event: formattedEvent[0] as ContextResponse['event'],
     events_after: eventsAfter,
@@ -60,31 +59,28 @@ export async function getContext(
 }
 
 /**
- * Up to `limit` visible, kept events on one side of `position` (backward: newest first), and the cursor the
- * pagination token continues from (the position of the last event looked at).
+ * Up to `limit` visible, kept events on one side of `start` in topological order (backward: newest first), and
+ * the cursor the pagination token continues from (beside the last event looked at).
  */
 async function collect(
   ctx: RoomsContext,
   userId: string,
   roomId: string,
-  position: number,
+  start: TopologicalPoint,
   direction: 'backward' | 'forward',
   limit: number,
   keep: (event: StoredEvent) => boolean,
-): Promise<{ events: StoredEvent[]; cursor: number | undefined }> {
+): Promise<{ events: StoredEvent[]; cursor: TopologicalPoint | undefined }> {
   const { storage } = ctx.deps;
   const events: StoredEvent[] = [];
-  let cursor = direction === 'backward' ? position - 1 : position;
+  let cursor = start;
   let looked = false;
   while (events.length < limit) {
-    const batch = await storage.events.getRoomEventsByStream(
-      roomId,
-      direction === 'backward' ? { upTo: cursor, direction, limit: BATCH } : { after: cursor, direction, limit: BATCH },
-    );
+    const batch = await storage.events.getRoomEventsByTopology(roomId, { from: cursor, direction, limit: BATCH });
     const visible = new Set((await filterEventsForUser(ctx, storage, userId, batch.filter(keep))).map((event) => event.eventId));
     for (const candidate of batch) {
       if (events.length >= limit) break;
-      cursor = direction === 'backward' ? candidate.streamOrdering - 1 : candidate.streamOrdering;
+      cursor = pointBeside(candidate, direction === 'backward' ? 'before' : 'after');
       looked = true;
       if (visible.has(candidate.eventId)) events.push(candidate);
     }

@@ -51,7 +51,19 @@ export async function persistPdu(
     const againstState = authorizeEvent({ event: pdu, eventId, roomVersion, authState: await pdusOfState(tx, before.state, pdu, roomVersion) });
     if (!againstState.allowed) rejectedReason = againstState.reason;
   }
-  return writeEvent(ctx, session, roomVersion, { eventId, roomId, pdu, before, prevEventIds, rejectedReason });
+  const currentExtremities = await tx.events.getForwardExtremities(roomId);
+  const historical = pdu.depth < (await maxDepthOf(tx, currentExtremities));
+  return writeEvent(ctx, session, roomVersion, { eventId, roomId, pdu, before, prevEventIds, rejectedReason, currentExtremities, historical });
+}
+
+/**
+ * The room's newest depth: the deepest event has no children, so it is a forward extremity.
+ * NOTSPEC: "older than the room's current position" is `depth < max depth of the forward extremities`; events
+ * at the newest depth (concurrent siblings) are live.
+ */
+async function maxDepthOf(tx: Storage, extremities: readonly string[]): Promise<number> {
+  if (extremities.length === 0) return 0;
+  return Math.max(...(await tx.events.getEvents(extremities)).map((event) => event.depth));
 }
 
 function stateOfEvents(events: readonly StoredEvent[]): Map<string, Pdu> {

@@ -103,13 +103,16 @@ export interface EventToWrite {
   rejectedReason: string | null;
   /** The room's forward extremities as read in this transaction, when the caller has them (saves a read). */
   currentExtremities?: readonly string[];
+  /** Its depth is below the room's newest: stored with its topological place, not shown as new by sync. */
+  historical?: boolean;
 }
 
 /** Writes one event and everything that follows from it, in `session`'s transaction. */
 export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomVersion: RoomVersion, event: EventToWrite): Promise<PersistedEvent> {
   const { tx, cache } = session;
   const { eventId, roomId, pdu, before } = event;
-  const stored = await tx.events.persist({ eventId, roomId, pdu, outlier: false, rejectedReason: event.rejectedReason });
+  const historical = event.historical === true;
+  const stored = await tx.events.persist({ eventId, roomId, pdu, outlier: false, rejectedReason: event.rejectedReason, historical });
   const persisted: PersistedEvent = { eventId, roomId, streamOrdering: stored.streamOrdering, pdu, rejectedReason: event.rejectedReason };
   if (!stored.inserted) return persisted;
   ctx.events.set(eventId, buildingBlockOf({ eventId, type: pdu.type, stateKey: stateKeyOf(pdu), depth: pdu.depth, pdu }));
@@ -133,14 +136,18 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
     cache.put(afterGroup, after);
   }
   const replacesEventId = stateKey !== null ? (before.state.get(stateKey) ?? null) : null;
-  await tx.roomState.setEventState([{ eventId, roomId, beforeGroup, afterGroup, replacesEventId }]);
-
-  const storedEvent = toStoredEvent(persisted);
-  session.persisted.push({ event: storedEvent, stateGroup: afterGroup });
+  const storedEvent = toStoredEvent(persisted, historical);
   session.roomVersions.set(roomId, roomVersion.id);
-  if (!accepted) return persisted;
+  if (!accepted) {
+    await tx.roomState.setEventState([{ eventId, roomId, beforeGroup, afterGroup, replacesEventId }]);
+    session.persisted.push({ event: storedEvent, stateGroup: afterGroup });
+    return persisted;
+  }
 
-  await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
+  const currentGroup = await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
+  await tx.roomState.setEventState([{ eventId, roomId, beforeGroup, afterGroup, replacesEventId, currentGroup }]);
+  if (currentGroup !== null) storedEvent.stateResolved = true;
+  session.persisted.push({ event: storedEvent, stateGroup: afterGroup });
   await recordRelation(tx, storedEvent);
   if (pdu.type === 'm.room.redaction') await applyRedaction(ctx, tx, roomVersion, storedEvent, before.state);
   return persisted;
@@ -165,7 +172,9 @@ async function storeResolvedGroup(tx: Storage, cache: PendingGroupCache, roomId:
 /**
  * New forward extremities: the event replaces the prev events it references. Current state: when the event
  * built on every old extremity, the state before it was the current state, so only its own entry changes; else
- * the states after each new extremity are resolved and diffed against the current state.
+ * the states after each new extremity are resolved and diffed against the current state. Returns the group
+ * holding the room's current state when resolution made it differ from the state after the event (stored as a
+ * delta against that group), else null.
  */
 async function updateExtremitiesAndState(
   ctx: RoomsContext,
@@ -174,9 +183,10 @@ async function updateExtremitiesAndState(
   event: EventToWrite,
   after: { state: StateMap; group: number },
   streamOrdering: number,
-): Promise<void> {
+): Promise<number | null> {
   const { tx } = session;
   const { roomId, eventId, pdu } = event;
+  let currentGroup: number | null = null;
   const old = event.currentExtremities ?? (await tx.events.getForwardExtremities(roomId));
   const referenced = new Set(event.prevEventIds);
   await tx.events.updateForwardExtremities(roomId, { add: [eventId], remove: old.filter((id) => referenced.has(id)) });
@@ -197,6 +207,8 @@ async function updateExtremitiesAndState(
     const resolved = await resolveStates(tx, roomVersion, states);
     const current = new Map((await tx.events.getCurrentState(roomId)).map((entry) => [stateKeyString(entry.type, entry.stateKey), entry.eventId]));
     ({ set, remove } = diffStates(current, resolved));
+    currentGroup = await storeCurrentGroup(session, roomId, after, resolved);
+    if (currentGroup !== null) await tx.events.markStateResolved(eventId);
   }
   if (set.length > 0 || remove.length > 0) {
     await tx.events.updateCurrentState(roomId, {
@@ -208,6 +220,24 @@ async function updateExtremitiesAndState(
     });
   }
   await applyMembershipChanges(ctx, session, roomId, set, event, streamOrdering);
+  return currentGroup;
+}
+
+/** Stores the resolved current state as a delta against the state after the event; null when they are equal. */
+async function storeCurrentGroup(session: WriteSession, roomId: string, after: { state: StateMap; group: number }, resolved: StateMap): Promise<number | null> {
+  const diff = diffStates(after.state, resolved);
+  if (diff.set.length === 0 && diff.remove.length === 0) return null;
+  const group = await session.tx.roomState.createStateGroup({
+    roomId,
+    prevGroup: after.group,
+    set: diff.set.map(([key, id]) => entryOf(key, id)),
+    remove: diff.remove.map((key) => {
+      const [type, stateKey] = parseStateKeyString(key);
+      return { type, stateKey };
+    }),
+  });
+  session.cache.put(group, resolved);
+  return group;
 }
 
 async function applyMembershipChanges(
@@ -245,7 +275,7 @@ async function applyMembershipChanges(
   await session.tx.roomState.applyMembershipChanges(changes);
 }
 
-function toStoredEvent(event: PersistedEvent): StoredEvent {
+function toStoredEvent(event: PersistedEvent, historical: boolean): StoredEvent {
   const { pdu } = event;
   return {
     eventId: event.eventId,
@@ -260,6 +290,7 @@ function toStoredEvent(event: PersistedEvent): StoredEvent {
     outlier: false,
     rejectedReason: event.rejectedReason,
     redactedBy: null,
+    ...(historical ? { historical: true } : {}),
   };
 }
 

@@ -92,7 +92,7 @@ export async function getMembers(ctx: RoomsContext, requester: RoomRequester, ro
     if (position === undefined) throw new MatrixError(400, 'M_INVALID_PARAM', 'Invalid at token');
     const last = await ctx.deps.storage.events.getLastEventAtOrBefore(roomId, position);
     const ref = last ? (await ctx.deps.storage.roomState.getEventState([last.eventId])).get(last.eventId) : undefined;
-    const atState = ref ? await loadGroup(ctx.deps.storage, ctx.groups, ref.afterGroup) : new Map<string, string>();
+    const atState = ref ? await loadGroup(ctx.deps.storage, ctx.groups, ref.currentGroup ?? ref.afterGroup) : new Map<string, string>();
     // A user who left sees no state after they left, even when asking for a later point.
     if (last && (await filterEventsForUser(ctx, ctx.deps.storage, requester.userId, [last])).length === 1) state = atState;
   }

@@ -58,6 +58,12 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     if (ref === undefined) return [];
     return eventsOfState(await loadGroup(storage, ctx.groups, after ? ref.afterGroup : ref.beforeGroup));
   };
+  /** The room's current state as it was once the event was persisted (differs from the state after it in a fork). */
+  const currentStateOnceWritten = async (eventId: string): Promise<StoredEvent[]> => {
+    const ref = (await storage.roomState.getEventState([eventId])).get(eventId);
+    if (ref === undefined) return [];
+    return eventsOfState(await loadGroup(storage, ctx.groups, ref.currentGroup ?? ref.afterGroup));
+  };
 
   return {
     sendEvent: (request) => sendEvent(ctx, request),
@@ -153,7 +159,7 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     },
     async getStateAtPosition(roomId, position) {
       const last = await storage.events.getLastEventAtOrBefore(roomId, position);
-      return last === null ? [] : stateOfEvent(last.eventId, true);
+      return last === null ? [] : currentStateOnceWritten(last.eventId);
     },
     getStateAtEvent: (eventId, opts) => stateOfEvent(eventId, opts?.after === true),
     async getInviteState(roomId, opts) {

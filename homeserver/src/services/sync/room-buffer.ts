@@ -133,7 +133,9 @@ export function createRoomBuffer(storage: Pick<Storage, 'events' | 'streams'>, o
     page(roomId, from, to, limit) {
       if (complete === null || to > complete) return null;
       const entry = coverage(roomId);
-      const inRange = eventsIn(entry, from, to);
+      // Historical events (older than the room's tips when they arrived) are held, so the room still counts as
+      // having events, but a timeline never shows them as new (spec/pipeline.md, "Ordering").
+      const inRange = eventsIn(entry, from, to).filter((event) => event.historical !== true);
       const limited = inRange.length > limit;
       // The range starts before what the buffer holds: only a page already full is known.
       if (from < entry.lo && !limited) return null;

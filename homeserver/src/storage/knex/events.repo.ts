@@ -3,7 +3,7 @@
  * https://spec.matrix.org/v1.19/server-server-api/#pdus
  */
 import { referencedEventIds, type Pdu } from '@parley/federation';
-import type { EventEdges, EventRepository, NewEvent, StateEntry, StoredEvent } from '../index.js';
+import type { EventEdges, EventRepository, NewEvent, RoomTopologyQuery, StateEntry, StoredEvent, TopologicalPoint } from '../index.js';
 import {
   chunks,
   insertIgnoringConflicts,
@@ -29,6 +29,8 @@ interface EventRow {
   rejected_reason: string | null;
   outlier: unknown;
   redacted_by: string | null;
+  historical: unknown;
+  state_resolved: unknown;
 }
 
 export function createEventRepository(ctx: SqlContext): EventRepository {
@@ -77,6 +79,7 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
 
     async getRoomEventsByStream(roomId, options) {
       const query = timeline(db, roomId);
+      if (options.liveOnly === true) query.where({ historical: false });
       if (options.after !== undefined) query.where('stream_ordering', '>', options.after);
       if (options.upTo !== undefined) query.where('stream_ordering', '<=', options.upTo);
       const rows: EventRow[] = await query
@@ -91,6 +94,23 @@ export function createEventRepository(ctx: SqlContext): EventRepository {
         .orderBy('stream_ordering', 'desc')
         .first();
       return row === undefined ? null : eventFromRow(row);
+    },
+
+    getRoomEventsByTopology: (roomId, query) => byTopology(db, roomId, query),
+
+    async getTopologicalPointAt(roomId, position) {
+      const row: { depth: unknown; stream_ordering: unknown } | undefined = await timeline(db, roomId)
+        .clearSelect()
+        .select('depth', 'stream_ordering')
+        .where({ historical: false })
+        .where('stream_ordering', '<=', position)
+        .orderBy('stream_ordering', 'desc')
+        .first();
+      return row === undefined ? null : { depth: toInteger(row.depth), stream: toInteger(row.stream_ordering) };
+    },
+
+    async markStateResolved(eventId) {
+      await db('events').where({ event_id: eventId }).update({ state_resolved: true });
     },
 
     async getEventsAfter(after, limit) {
@@ -183,6 +203,30 @@ async function persistEvent(trx: Queryable, event: NewEvent): Promise<{ streamOr
   return { streamOrdering, inserted: true };
 }
 
+/**
+ * Events strictly after (`>`) or at-or-before (`<=`) a topological point, as a row-value comparison written out
+ * (SQLite and PostgreSQL both plan it on events_room_topo_idx).
+ */
+function topoBound(query: ReturnType<typeof timeline>, op: '>' | '<=', point: TopologicalPoint): void {
+  if (op === '>') {
+    query.where((q) => void q.where('depth', '>', point.depth).orWhere((r) => void r.where('depth', point.depth).where('stream_ordering', '>', point.stream)));
+  } else {
+    query.where((q) => void q.where('depth', '<', point.depth).orWhere((r) => void r.where('depth', point.depth).where('stream_ordering', '<=', point.stream)));
+  }
+}
+
+async function byTopology(db: Queryable, roomId: string, options: RoomTopologyQuery): Promise<StoredEvent[]> {
+  const query = timeline(db, roomId);
+  const backward = options.direction === 'backward';
+  topoBound(query, backward ? '<=' : '>', options.from);
+  if (options.to !== undefined) topoBound(query, backward ? '>' : '<=', options.to);
+  const order = backward ? 'desc' : 'asc';
+  const rows: EventRow[] = await query
+    .orderBy([{ column: 'depth', order }, { column: 'stream_ordering', order }])
+    .limit(Math.max(0, options.limit));
+  return rows.map(eventFromRow);
+}
+
 /** A room's timeline: accepted events that have their place in the DAG. */
 function timeline(db: Queryable, roomId: string) {
   return db('events').select('*').where({ room_id: roomId, outlier: false }).whereNull('rejected_reason');
@@ -205,7 +249,7 @@ async function knownEventIds(db: Queryable, eventIds: readonly string[]): Promis
   return known;
 }
 
-function eventRow(event: NewEvent, streamOrdering: number): Omit<EventRow, 'redacted_by'> {
+function eventRow(event: NewEvent, streamOrdering: number): Omit<EventRow, 'redacted_by' | 'state_resolved'> {
   const { pdu } = event;
   return {
     event_id: event.eventId,
@@ -219,6 +263,7 @@ function eventRow(event: NewEvent, streamOrdering: number): Omit<EventRow, 'reda
     json: JSON.stringify(pdu),
     rejected_reason: event.rejectedReason,
     outlier: event.outlier,
+    historical: event.historical === true,
   };
 }
 
@@ -237,6 +282,9 @@ function eventFromRow(row: EventRow): StoredEvent {
     outlier: toBoolean(row.outlier),
     rejectedReason: row.rejected_reason,
     redactedBy: row.redacted_by,
+    // Flags are present only when set (absent = false), like the optional fields of NewEvent.
+    ...(toBoolean(row.historical) ? { historical: true } : {}),
+    ...(toBoolean(row.state_resolved) ? { stateResolved: true } : {}),
   };
 }
 

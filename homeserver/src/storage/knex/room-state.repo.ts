@@ -64,6 +64,7 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
         before_group: ref.beforeGroup,
         after_group: ref.afterGroup,
         replaces_event_id: ref.replacesEventId,
+        current_group: ref.currentGroup ?? null,
       }));
       await insertIgnoringConflicts(db, 'event_state', rows, ['event_id']);
     },
@@ -71,8 +72,14 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
     async getEventState(eventIds) {
       const refs = new Map<string, EventStateRef>();
       for (const chunk of chunks([...new Set(eventIds)])) {
-        const rows: { event_id: string; room_id: string; before_group: unknown; after_group: unknown; replaces_event_id: string | null }[] =
-          await db('event_state').select('*').whereIn('event_id', chunk);
+        const rows: {
+          event_id: string;
+          room_id: string;
+          before_group: unknown;
+          after_group: unknown;
+          replaces_event_id: string | null;
+          current_group: unknown;
+        }[] = await db('event_state').select('*').whereIn('event_id', chunk);
         for (const row of rows) {
           refs.set(row.event_id, {
             eventId: row.event_id,
@@ -80,6 +87,7 @@ export function createRoomStateStore(ctx: SqlContext): RoomStateStore {
             beforeGroup: toInteger(row.before_group),
             afterGroup: toInteger(row.after_group),
             replacesEventId: row.replaces_event_id,
+            ...(row.current_group === null || row.current_group === undefined ? {} : { currentGroup: toInteger(row.current_group) }),
           });
         }
       }

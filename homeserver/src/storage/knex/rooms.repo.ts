@@ -28,6 +28,15 @@ export function createRoomRepository(ctx: SqlContext): RoomRepository {
     async setPublic(roomId, isPublic) {
       await db('rooms').where({ room_id: roomId }).update({ is_public: isPublic });
     },
+
+    async hasPartialState(roomId) {
+      const row: { partial_state: unknown } | undefined = await db('rooms').select('partial_state').where({ room_id: roomId }).first();
+      return row !== undefined && toBoolean(row.partial_state);
+    },
+
+    async setPartialState(roomId, partial) {
+      await db('rooms').where({ room_id: roomId }).update({ partial_state: partial });
+    },
   };
 }
 

@@ -45,5 +45,22 @@ export function createSyncStore(ctx: SqlContext): SyncStore {
       }
       return changed;
     },
+
+    async getRoomsWithHiddenStateChanges(roomIds, from, to) {
+      const changed = new Set<string>();
+      if (to <= from) return changed;
+      for (const chunk of chunks([...new Set(roomIds)])) {
+        const rows: { room_id: string }[] = await db('events')
+          .distinct('room_id')
+          .whereIn('room_id', chunk)
+          .where('stream_ordering', '>', from)
+          .where('stream_ordering', '<=', to)
+          .where('outlier', false)
+          .whereNull('rejected_reason')
+          .where((q) => void q.where('historical', true).orWhere('state_resolved', true));
+        for (const row of rows) changed.add(row.room_id);
+      }
+      return changed;
+    },
   };
 }

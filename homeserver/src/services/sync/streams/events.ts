@@ -40,6 +40,11 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
   const plans: RoomPlan[] = [];
   const leftPlans: RoomPlan[] = [];
   const roomsWithEvents = since === null || context.fullState ? null : await findRoomsWithEvents(deps, context.joinedRoomIds, since, to);
+  // Rooms where something the timeline leaves out (historical events) or state resolution changed the state.
+  const hiddenChanges =
+    since === null || roomsWithEvents === null || roomsWithEvents.size === 0
+      ? new Set<string>()
+      : await deps.storage.sync.getRoomsWithHiddenStateChanges([...roomsWithEvents], since, to);
 
   for (const membership of memberships) {
     const changes = changesByRoom.get(membership.roomId) ?? [];
@@ -66,6 +71,7 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
             includeOwnMember: false,
             forceSummary: false,
             joinedAt: membership.streamOrdering,
+            hiddenStateChanges: hiddenChanges.has(membership.roomId),
           });
         }
         break;

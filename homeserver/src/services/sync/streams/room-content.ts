@@ -35,6 +35,11 @@ export interface RoomPlan {
   joinedAt?: number;
   /** For left rooms: the user's own leave/ban event, which ends the timeline and is always shown to them. */
   ownMembershipEventId?: string;
+  /**
+   * The range holds historical events (left out of the timeline) or events whose persisting changed the state by
+   * state resolution: the delta state section then carries every change up to `to` the timeline does not show.
+   */
+  hiddenStateChanges?: boolean;
 }
 
 /** One room's content; `E` is StoredEvent until {@link formatRoomContents} formats every room's events at once. */
@@ -77,9 +82,12 @@ export async function buildRoomContent(
 
   const needsStartState = plan.stateMode === 'full' || limited;
   const startState = needsStartState ? await rooms.getStateAtPosition(plan.roomId, startPosition) : [];
+  const hidden = plan.stateMode === 'delta' && plan.hiddenStateChanges === true && context.since !== null;
   let stateEvents: StoredEvent[];
   if (plan.stateMode === 'full') {
     stateEvents = startState;
+  } else if (hidden && context.since) {
+    stateEvents = await hiddenStateDelta(deps, plan, { since: context.since.events, startPosition, limited, timelineEvents });
   } else if (limited && context.since) {
     const known = await rooms.getStateAtPosition(plan.roomId, Math.min(context.since.events, startPosition));
     stateEvents = stateDifference(known, startState);
@@ -97,7 +105,8 @@ export async function buildRoomContent(
   }
 
   stateEvents = await selectStateEvents(deps, context, plan, {
-    limited,
+    // Changes the timeline does not show are a gap too: every member event among them is kept.
+    limited: limited || hidden,
     candidates: stateEvents,
     startState,
     timelineEvents,
@@ -192,6 +201,31 @@ async function selectStateEvents(
   const sentMembers = [...result, ...input.timelineEvents].filter(isMember);
   deps.lazyMembers.markSent(deviceKey, plan.roomId, sentMembers.map((event) => [event.stateKey ?? '', event.eventId]));
   return result;
+}
+
+/**
+ * NOTSPEC: the state section of a room whose range holds changes the timeline cannot show (historical events,
+ * state resolution): the changes since `since` up to the start of the timeline (when limited) and up to `to`,
+ * minus the timeline's own events, the later value winning per key. Legacy `state` is "before the timeline", but
+ * a change the timeline never shows has no other way to the client (Synapse's compromise too; `use_state_after`
+ * clients get the exact state at the end).
+ */
+async function hiddenStateDelta(
+  deps: RoomContentDeps,
+  plan: RoomPlan,
+  input: { since: number; startPosition: number; limited: boolean; timelineEvents: readonly StoredEvent[] },
+): Promise<StoredEvent[]> {
+  const { rooms } = deps.sources;
+  const known = await rooms.getStateAtPosition(plan.roomId, input.since);
+  const end = await rooms.getStateAtPosition(plan.roomId, plan.to);
+  const inTimeline = new Set(input.timelineEvents.map((event) => event.eventId));
+  const byKey = new Map<string, StoredEvent>();
+  if (input.limited) {
+    const start = await rooms.getStateAtPosition(plan.roomId, Math.max(input.since, input.startPosition));
+    for (const event of stateDifference(known, start)) byKey.set(stateKeyOf(event), event);
+  }
+  for (const event of stateDifference(known, end)) if (!inTimeline.has(event.eventId)) byKey.set(stateKeyOf(event), event);
+  return [...byKey.values()];
 }
 
 /** State entries of `after` that `before` does not hold (same key with another event, or a new key). */
