@@ -128,14 +128,9 @@ export function encodeAdvance(advance: StreamAdvance): string {
 
 /** Parses the wire form; null for anything that is not a well-formed advance (another version, garbage). */
 export function decodeAdvance(message: string): StreamAdvance | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const { s, p, u, r } = value as Record<string, unknown>;
+  const value = parseObject(message);
+  if (value === null) return null;
+  const { s, p, u, r } = value;
   if (typeof s !== 'string' || !KNOWN_STREAMS.has(s)) return null;
   if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) return null;
   const userIds = stringList(u);
@@ -149,6 +144,16 @@ export function decodeAdvance(message: string): StreamAdvance | null {
   };
 }
 
+/** A message's JSON object, or null when it is not JSON or not an object. */
+function parseObject(message: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(message);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** undefined when absent, null when malformed. */
 function stringList(value: unknown): string[] | undefined | null {
   if (value === undefined) return undefined;
@@ -158,14 +163,9 @@ function stringList(value: unknown): string[] | undefined | null {
 
 /** Parses an invalidation's wire form `{"t": topic, "k": [keys]}`; null when malformed or of an unknown topic. */
 export function decodeInvalidation(message: string): Invalidation | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const { t, k } = value as Record<string, unknown>;
+  const value = parseObject(message);
+  if (value === null) return null;
+  const { t, k } = value;
   if (typeof t !== 'string' || !KNOWN_TOPICS.has(t)) return null;
   const keys = stringList(k);
   if (!keys) return null;

@@ -1,8 +1,9 @@
 /**
  * The knex implementation of {@link SyncStore}, one for SQLite and PostgreSQL.
  */
+import type { Knex } from 'knex';
 import type { StoredFilter, SyncStore } from '../sync.js';
-import { chunks, insertIgnoringConflicts, toInteger, type SqlContext } from './dialect.js';
+import { chunks, insertIgnoringConflicts, toInteger, type Queryable, type SqlContext } from './dialect.js';
 
 const FILTERS = 'sync_filters';
 const FILTER_ID = /^[1-9][0-9]{0,15}$/;
@@ -29,38 +30,37 @@ export function createSyncStore(ctx: SqlContext): SyncStore {
       return row === undefined ? null : { filterId, userId, json: row.filter_json };
     },
 
-    async getRoomsWithEvents(roomIds, from, to) {
-      const changed = new Set<string>();
-      if (to <= from) return changed;
-      for (const chunk of chunks([...new Set(roomIds)])) {
-        // Served by events_room_stream_idx: one short range scan per room, however long the gap.
-        const rows: { room_id: string }[] = await db('events')
-          .distinct('room_id')
-          .whereIn('room_id', chunk)
-          .where('stream_ordering', '>', from)
-          .where('stream_ordering', '<=', to)
-          .where('outlier', false)
-          .whereNull('rejected_reason');
-        for (const row of rows) changed.add(row.room_id);
-      }
-      return changed;
-    },
+    getRoomsWithEvents: (roomIds, from, to) => roomsWithAcceptedEvents(db, roomIds, from, to),
 
-    async getRoomsWithHiddenStateChanges(roomIds, from, to) {
-      const changed = new Set<string>();
-      if (to <= from) return changed;
-      for (const chunk of chunks([...new Set(roomIds)])) {
-        const rows: { room_id: string }[] = await db('events')
-          .distinct('room_id')
-          .whereIn('room_id', chunk)
-          .where('stream_ordering', '>', from)
-          .where('stream_ordering', '<=', to)
-          .where('outlier', false)
-          .whereNull('rejected_reason')
-          .where((q) => void q.where('historical', true).orWhere('state_resolved', true));
-        for (const row of rows) changed.add(row.room_id);
-      }
-      return changed;
-    },
+    getRoomsWithHiddenStateChanges: (roomIds, from, to) =>
+      roomsWithAcceptedEvents(db, roomIds, from, to, (query) => void query.where('historical', true).orWhere('state_resolved', true)),
   };
+}
+
+/**
+ * Of `roomIds`, those with an accepted (not outlier, not rejected) event in `(from, to]`, optionally only events
+ * matching `only`. Served by events_room_stream_idx: one short range scan per room, however long the gap.
+ */
+async function roomsWithAcceptedEvents(
+  db: Queryable,
+  roomIds: readonly string[],
+  from: number,
+  to: number,
+  only?: (query: Knex.QueryBuilder) => void,
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  if (to <= from) return found;
+  for (const chunk of chunks([...new Set(roomIds)])) {
+    const query = db('events')
+      .distinct('room_id')
+      .whereIn('room_id', chunk)
+      .where('stream_ordering', '>', from)
+      .where('stream_ordering', '<=', to)
+      .where('outlier', false)
+      .whereNull('rejected_reason');
+    if (only) void query.where(only);
+    const rows: { room_id: string }[] = await query;
+    for (const row of rows) found.add(row.room_id);
+  }
+  return found;
 }
