@@ -44,14 +44,6 @@ export async function persistCreateEvent(
   throw new MatrixError(503, 'M_UNKNOWN', 'Could not find a free room ID; try again');
 }
 
-/**
- * Lets other requests run between the events of a large room creation or upgrade: each event is CPU work (hashing, signing,
- * auth) that would otherwise hold the event loop for the whole request.
- */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** v1-v11: `!<18 random characters>:<server name>`. */
 export function randomRoomId(serverName: string): string {
   return `!${randomBytes(14).toString('base64url').slice(0, 18)}:${serverName}`;

@@ -7,7 +7,8 @@
 import { DEFAULT_ROOM_VERSION, findRoomVersion, isValidRoomAlias, isValidUserId, type JsonObject, type RoomVersion } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { RoomsContext } from './context.js';
-import { persistCreateEvent, yieldToEventLoop } from './create-event.js';
+import { yieldToEventLoop } from '../yield.js';
+import { persistCreateEvent } from './create-event.js';
 import { buildAndPersist, type AuthFailure } from './local-event.js';
 import { runRoomWrite } from './persist.js';
 import { memberContent } from './profile.js';

@@ -3,18 +3,12 @@
  * /sync's and POST /user/{userId}/filter's.
  * https://spec.matrix.org/v1.19/client-server-api/#filtering
  */
-import { MatrixError } from '../../matrix-error.js';
+import { checkFilterSize } from '../../json-input.js';
 import type { RoomsContext } from './context.js';
 import type { RoomEventFilter } from './types.js';
 
-/**
- * 400 `M_TOO_LARGE` when the filter's JSON is longer than `limits.filter_max_bytes` (UTF-8).
- * NOTSPEC: the spec sets no size for filters (see spec/notspec.md).
- */
+/** 400 `M_TOO_LARGE` when the filter's JSON is longer than `limits.filter_max_bytes` (UTF-8). */
 export function checkRoomFilterSize(ctx: RoomsContext, filter: RoomEventFilter | undefined): void {
   if (filter === undefined) return;
-  const maxBytes = ctx.deps.config.limits.filter_max_bytes;
-  if (Buffer.byteLength(JSON.stringify(filter), 'utf8') > maxBytes) {
-    throw new MatrixError(400, 'M_TOO_LARGE', `Filters may be at most ${maxBytes} bytes`);
-  }
+  checkFilterSize(JSON.stringify(filter), ctx.deps.config.limits.filter_max_bytes);
 }

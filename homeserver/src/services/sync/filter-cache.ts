@@ -1,22 +1,11 @@
 /**
- * Bounds on filters: their size (`limits.filter_max_bytes`), and a small cache of parsed filters so a stored
+ * Inline filters through the JSON input gate, and a small cache of parsed filters so a stored
  * filter is validated and resolved once, not on every /sync.
  * https://spec.matrix.org/v1.19/client-server-api/#filtering
  */
 import { DEFAULT_JSON_MAX_DEPTH, parseCheckedJson } from '../../json-input.js';
 import { MatrixError } from '../../matrix-error.js';
 import { parseFilterJson, type ResolvedFilter, type SyncFilter } from './filter.js';
-
-/**
- * 400 `M_TOO_LARGE` when the filter's JSON text is longer than `maxBytes` (UTF-8).
- * NOTSPEC: the spec sets no size for filters; 400 rather than 413 because the request itself may be small (a
- * query parameter), it is the filter it carries that is too large.
- */
-export function checkFilterSize(json: string, maxBytes: number): void {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: short strings need no measuring.
-  if (json.length <= maxBytes / 3) return;
-  if (Buffer.byteLength(json, 'utf8') > maxBytes) throw new MatrixError(400, 'M_TOO_LARGE', `Filters may be at most ${maxBytes} bytes`);
-}
 
 /**
  * Parses an inline `filter=` JSON parameter through the same input gate as request bodies: 400 `M_NOT_JSON` when
