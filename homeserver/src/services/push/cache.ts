@@ -21,8 +21,11 @@ export interface CachedRuleset {
 }
 
 export interface RulesetCache {
-  /** The merged rulesets of `userIds`, read through `storage` (a transaction or the pool). */
-  load(storage: Storage, userIds: readonly string[]): Promise<Map<string, CachedRuleset>>;
+  /**
+   * The merged rulesets of `userIds`, read through `storage` (a transaction or the pool). `accountDataPosition`:
+   * the `account_data` stream position, read before this call (rule positions read after it are at least that new).
+   */
+  load(storage: Storage, userIds: readonly string[], accountDataPosition: number): Promise<Map<string, CachedRuleset>>;
 }
 
 /** One user's entry: the rule position it was loaded at, and the stream position it was last known current at. */
@@ -42,9 +45,7 @@ export function createRulesetCache(): RulesetCache {
   }
 
   return {
-    async load(storage, userIds) {
-      // Read the stream position first: rule positions read after it are at least that new.
-      const streamPosition = userIds.length > 0 ? await storage.streams.current('account_data') : 0;
+    async load(storage, userIds, streamPosition) {
       const check = userIds.filter((userId) => entries.get(userId)?.verifiedAt !== streamPosition);
       const positions = check.length > 0 ? await storage.push.getRulesChangedAt(check) : new Map<string, number>();
       const result = new Map<string, CachedRuleset>();

@@ -12,17 +12,17 @@ const MAX_ENTRIES = 10_000;
 
 export interface IgnoredUsersCache {
   /** Who ignores `senderId` among `userIds`. */
-  ignoringUsers(storage: Storage, userIds: readonly string[], senderId: string): Promise<Set<string>>;
+  /** `accountDataPosition`: the `account_data` stream position, read before this call. */
+  ignoringUsers(storage: Storage, userIds: readonly string[], senderId: string, accountDataPosition: number): Promise<Set<string>>;
 }
 
 export function createIgnoredUsersCache(getIgnoredUsers: (userId: string, via: Storage) => Promise<ReadonlySet<string>>): IgnoredUsersCache {
   let position = -1;
   let lists = new Map<string, ReadonlySet<string>>();
   return {
-    async ignoringUsers(storage, userIds, senderId) {
+    async ignoringUsers(storage, userIds, senderId, current) {
       if (userIds.length === 0) return new Set();
-      // Read the position first: lists read after it are at least that new.
-      const current = await storage.streams.current('account_data');
+      // Lists read after the position are at least that new.
       if (current !== position || lists.size > MAX_ENTRIES) {
         position = current;
         lists = new Map();

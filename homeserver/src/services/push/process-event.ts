@@ -109,11 +109,13 @@ export async function processEvent(parts: ProcessingParts, event: StoredEvent, c
   const threadId = await parts.threadOf(storage, event.pdu);
   const matchable: JsonObject = { ...event.pdu, event_id: event.eventId, room_id: event.roomId };
   const users = [...audience, ...others];
-  const outcomes = outcomesFor(users, await parts.rulesets.load(storage, users), matchable, room, event.sender);
+  // Read once, before any ruleset or ignored list: both caches are current while it stands still.
+  const accountDataPosition = users.length > 0 ? await storage.streams.current('account_data') : 0;
+  const outcomes = outcomesFor(users, await parts.rulesets.load(storage, users, accountDataPosition), matchable, room, event.sender);
   // "Servers must not send ... events sent by ignored users": asked only about users about to be notified.
   const notified = [...outcomes].filter(([, outcome]) => outcome?.notify === true).map(([userId]) => userId);
   if (parts.ignoredLists !== null) {
-    for (const userId of await parts.ignoredLists.ignoringUsers(storage, notified, event.sender)) outcomes.set(userId, null);
+    for (const userId of await parts.ignoredLists.ignoringUsers(storage, notified, event.sender, accountDataPosition)) outcomes.set(userId, null);
   }
   const { summary, rows } = decide({ event, threadId, ts: clock.now() }, audience, others, outcomes);
   const change = memberChange(event, serverName);
