@@ -155,18 +155,26 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
 
 async function storeResolvedGroup(tx: Storage, cache: PendingGroupCache, roomId: string, before: StateBefore): Promise<number> {
   const parent = before.parentGroup === null ? new Map<string, string>() : await loadGroup(tx, cache, before.parentGroup);
-  const diff = diffStates(parent, before.state);
-  const group = await tx.roomState.createStateGroup({
-    roomId,
-    prevGroup: before.parentGroup,
-    set: diff.set.map(([key, eventId]) => entryOf(key, eventId)),
-    remove: diff.remove.map((key) => {
+  return storeDeltaGroup(tx, cache, { roomId, prevGroup: before.parentGroup, diff: diffStates(parent, before.state), state: before.state });
+}
+
+/** Stores `state` as the delta `diff` against `prevGroup` (never the whole state) and caches it whole. */
+async function storeDeltaGroup(
+  tx: Storage,
+  cache: PendingGroupCache,
+  group: { roomId: string; prevGroup: number | null; diff: ReturnType<typeof diffStates>; state: StateMap },
+): Promise<number> {
+  const id = await tx.roomState.createStateGroup({
+    roomId: group.roomId,
+    prevGroup: group.prevGroup,
+    set: group.diff.set.map(([key, eventId]) => entryOf(key, eventId)),
+    remove: group.diff.remove.map((key) => {
       const [type, stateKey] = parseStateKeyString(key);
       return { type, stateKey };
     }),
   });
-  cache.put(group, before.state);
-  return group;
+  cache.put(id, group.state);
+  return id;
 }
 
 /**
@@ -227,17 +235,7 @@ async function updateExtremitiesAndState(
 async function storeCurrentGroup(session: WriteSession, roomId: string, after: { state: StateMap; group: number }, resolved: StateMap): Promise<number | null> {
   const diff = diffStates(after.state, resolved);
   if (diff.set.length === 0 && diff.remove.length === 0) return null;
-  const group = await session.tx.roomState.createStateGroup({
-    roomId,
-    prevGroup: after.group,
-    set: diff.set.map(([key, id]) => entryOf(key, id)),
-    remove: diff.remove.map((key) => {
-      const [type, stateKey] = parseStateKeyString(key);
-      return { type, stateKey };
-    }),
-  });
-  session.cache.put(group, resolved);
-  return group;
+  return storeDeltaGroup(session.tx, session.cache, { roomId, prevGroup: after.group, diff, state: resolved });
 }
 
 async function applyMembershipChanges(
