@@ -41,6 +41,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 const postgresUrl = testPostgresUrl();
 const redisUrl = testRedisUrl();
 
+// Two processes share state only through PostgreSQL and Redis (SQLite and in-memory pub/sub are one process's);
+// without TEST_POSTGRES_URL and TEST_REDIS_URL there is no shared deployment to test. CI sets both.
 describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('two processes on one PostgreSQL and Redis', () => {
   let scratch: ScratchDatabase | undefined;
   let database: Database | undefined;
