@@ -4,6 +4,8 @@
  * execs, pg client queries, BEGIN/COMMIT included), and answers `stats` requests over IPC with its CPU time,
  * statement count and RSS. Bench-only: nothing here is on a production path.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startTestHomeserver, type TestDialect } from '../../test/support/start.js';
@@ -41,14 +43,33 @@ function send(message: ServerMessage): void {
   process.send?.(message);
 }
 
+/**
+ * BENCH_CPU_PROF=<file>: a V8 CPU profile of the whole run is written there when the server closes (open it in
+ * Chrome DevTools). Started by hand: `--cpu-prof` is lost when the parent kills a slow-closing child.
+ */
+async function startProfile(): Promise<() => Promise<void>> {
+  const file = process.env.BENCH_CPU_PROF;
+  if (!file) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+  };
+}
+
 async function main(): Promise<void> {
   countDriverStatements();
+  const stopProfile = await startProfile();
   const dialect = (process.env.BENCH_DIALECT ?? 'sqlite') as TestDialect;
   const server = await startTestHomeserver({ dialect, config: { log: { level: 'error' }, presence: { enabled: false } } });
   process.on('message', (request: ServerRequest) => {
     if (request.cmd === 'gc') globalThis.gc?.();
     if (request.cmd !== 'close') send({ id: request.id, stats: stats() });
-    else void server.close().then(() => {
+    else void stopProfile().then(() => server.close()).then(() => {
       send({ id: request.id, stats: stats() });
       process.exit(0);
     });
