@@ -57,7 +57,8 @@ forEachDialect('account management over HTTP', (server) => {
       token: user.accessToken,
       body: { new_password: 'x2', auth: passwordAuth(intruder, challenge.body.session) },
     });
-    expect(someoneElse).toMatchObject({ status: 401, body: { errcode: 'M_FORBIDDEN' } });
+    // Another user's password never authorises this user's request: a refusal (403), not a failed stage (401).
+    expect(someoneElse).toMatchObject({ status: 403, body: { errcode: 'M_FORBIDDEN' } });
     const kept = await api(server(), 'POST', `${V3}/account/password`, {
       token: user.accessToken,
       body: { new_password: 'x2', logout_devices: false, auth: passwordAuth(user, challenge.body.session) },

@@ -99,8 +99,8 @@ forEachDialect('hardening: rooms', (server) => {
       const elsewhere = await createRoom(server(), alice, { preset: 'private_chat', room_version: version });
       const foreign = await say(server(), alice, elsewhere, 'other room');
       const refused = await sendRedaction(server(), alice, roomId, foreign);
-      expect(refused.status).toBe(404);
-      expect(refused.body.errcode).toBe('M_NOT_FOUND');
+      expect(refused.status).toBe(400);
+      expect(refused.body.errcode).toBe('M_INVALID_PARAM');
       const served = await servedEverywhere(server(), alice, elsewhere, foreign);
       expect(served.event).toEqual({ msgtype: 'm.text', body: 'other room' });
     });

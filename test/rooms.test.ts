@@ -54,7 +54,10 @@ forEachDialect('rooms over HTTP', (server) => {
     expect((page.body.state as { state_key: string }[]).map((event) => event.state_key)).toContain(alice.userId);
     const older = await call(server(), bob, 'GET', `/rooms/${enc(roomId)}/messages?dir=b&limit=100&from=${enc(page.body.end as string)}`);
     expect((older.body.chunk as { type: string }[]).at(-1)?.type).toBe('m.room.create');
-    expect(older.body.end).toBeUndefined();
+    // A page with events carries `end`; the empty page after the room's start omits it.
+    const beyond = await call(server(), bob, 'GET', `/rooms/${enc(roomId)}/messages?dir=b&limit=100&from=${enc(older.body.end as string)}`);
+    expect(beyond.body).toMatchObject({ chunk: [] });
+    expect(beyond.body.end).toBeUndefined();
 
     const name = await call(server(), bob, 'GET', `/rooms/${enc(roomId)}/state/m.room.name/`);
     expect(name.body).toEqual({ name: 'Chat' });

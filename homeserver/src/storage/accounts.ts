@@ -72,6 +72,11 @@ export interface UiaSessionRecord {
   /** Results of stages the operation needs afterwards (e.g. which registration token was used). */
   data: Record<string, string>;
   createdTs: number;
+  /**
+   * Set once one request claimed the completed session for its operation ({@link AccountStore.claimUiaSession});
+   * `result` is the operation's result (JSON) once it finished, replayed to retries of the session.
+   */
+  claim?: { result: string | null };
 }
 
 /** A token that allows registering when registration requires one. */
@@ -168,6 +173,10 @@ export interface AccountStore {
   updateUiaSession(sessionId: string, update: { completed: string[]; data: Record<string, string> }): Promise<void>;
   /** Deletes a session; false when it did not exist (e.g. a concurrent request finished it first). */
   deleteUiaSession(sessionId: string): Promise<boolean>;
+  /** Claims a session for the operation it authorises; false when another request claimed it first (or it is gone). */
+  claimUiaSession(sessionId: string): Promise<boolean>;
+  /** Records the result of a claimed session's operation and drops the session's stage data. */
+  completeUiaSession(sessionId: string, result: string): Promise<void>;
   /** Deletes sessions created before `ts` and returns them. */
   deleteUiaSessionsBefore(ts: number): Promise<UiaSessionRecord[]>;
 

@@ -17,17 +17,19 @@ const publicRoomsQuery = z.object({
   since: z.string().optional(),
   server: z.string().optional(),
 });
+// NOTSPEC: every field may also be null, read as absent. The spec allows null only in `room_types`, but clients
+// send `"since": null` on the first page (and null for other unset fields); Synapse reads them as absent too.
 const publicRoomsBody = z.object({
-  limit: z.number().int().positive().optional(),
-  since: z.string().optional(),
+  limit: z.number().int().positive().nullish(),
+  since: z.string().nullish(),
   filter: z
     .object({
-      generic_search_term: z.string().optional(),
-      room_types: z.array(z.string().nullable()).optional(),
+      generic_search_term: z.string().nullish(),
+      room_types: z.array(z.string().nullable()).nullish(),
     })
-    .optional(),
-  include_all_networks: z.boolean().optional(),
-  third_party_instance_id: z.string().optional(),
+    .nullish(),
+  include_all_networks: z.boolean().nullish(),
+  third_party_instance_id: z.string().nullish(),
 });
 
 function aliasParam(value: string | undefined): string {
@@ -35,9 +37,9 @@ function aliasParam(value: string | undefined): string {
   return value;
 }
 
-/** Drops undefined keys, so the query fits the service's optional (not undefined) fields. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** Drops undefined and null keys, so the query fits the service's optional (not undefined) fields. */
+function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
 export function directoryRoutes(services: Services): AnyRoute[] {
@@ -139,7 +141,7 @@ export function directoryRoutes(services: Services): AnyRoute[] {
       query: z.object({ server: z.string().optional() }),
       schema: publicRoomsBody,
       handler: async ({ query, body }) => {
-        const filter = body.filter === undefined ? undefined : defined({ generic_search_term: body.filter.generic_search_term, room_types: body.filter.room_types });
+        const filter = body.filter === undefined || body.filter === null ? undefined : defined({ generic_search_term: body.filter.generic_search_term, room_types: body.filter.room_types });
         // NOTSPEC: third-party networks (application services) are not listed; include_all_networks changes nothing.
         return rooms.listPublicRooms(defined({ server: query.server, limit: body.limit, since: body.since, filter }) as PublicRoomsQuery);
       },

@@ -5,8 +5,10 @@
  * https://spec.matrix.org/v1.19/client-server-api/#room-membership
  */
 import { z } from 'zod';
+import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { Services } from '../../services/registry.js';
+import type { JoinOptions } from '../../services/rooms/index.js';
 import { rateLimited } from '../middleware/rate-limit.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { reasonBody, roomIdParam, targetBody, userIdParam } from './room-params.js';
@@ -20,6 +22,14 @@ function roomIdOrAliasParam(value: string | undefined): string {
 
 const reason = (body: { reason?: string | undefined }) => (body.reason === undefined ? {} : { reason: body.reason });
 
+/** A join body: `reason`, and other keys kept for the member event (see services/rooms/membership.ts). */
+const joinBody = z.looseObject({ reason: z.string().optional() });
+
+function joinOptions(body: z.infer<typeof joinBody>): JoinOptions {
+  const { reason: _reason, ...extraContent } = body;
+  return { ...reason(body), extraContent: extraContent as JsonObject };
+}
+
 export function membershipRoutes(services: Services): AnyRoute[] {
   const { rooms } = services;
   const limited = (route: AnyRoute): AnyRoute => rateLimited(services, 'membership', route);
@@ -32,9 +42,9 @@ export function membershipRoutes(services: Services): AnyRoute[] {
       method: 'POST',
       path: '/_matrix/client/v3/join/:roomIdOrAlias',
       auth: 'user',
-      schema: reasonBody,
+      schema: joinBody,
       handler: async ({ params, body, auth }) => {
-        const { roomId } = await rooms.join(auth, roomIdOrAliasParam(params.roomIdOrAlias), reason(body));
+        const { roomId } = await rooms.join(auth, roomIdOrAliasParam(params.roomIdOrAlias), joinOptions(body));
         return { room_id: roomId };
       },
     })),
@@ -46,9 +56,9 @@ export function membershipRoutes(services: Services): AnyRoute[] {
       method: 'POST',
       path: '/_matrix/client/v3/rooms/:roomId/join',
       auth: 'user',
-      schema: reasonBody,
+      schema: joinBody,
       handler: async ({ params, body, auth }) => {
-        const { roomId } = await rooms.join(auth, roomIdParam(params.roomId), reason(body));
+        const { roomId } = await rooms.join(auth, roomIdParam(params.roomId), joinOptions(body));
         return { room_id: roomId };
       },
     })),

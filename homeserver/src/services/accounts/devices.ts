@@ -54,8 +54,7 @@ export function createDevices(context: AccountsContext, passwords: PasswordAccou
     },
 
     async delete(requester, deviceIds, auth, operation) {
-      await passwords.requirePassword(requester, auth, operation);
-      await remove(requester.userId, deviceIds);
+      await passwords.withPassword(requester, auth, operation, () => remove(requester.userId, deviceIds));
     },
 
     async logout(requester) {

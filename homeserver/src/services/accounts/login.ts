@@ -16,22 +16,50 @@ export interface PasswordAccounts {
   login(request: LoginRequest, origin: RequestOrigin): Promise<LoginSession>;
   changePassword(requester: Requester, options: { newPassword: string; logoutDevices: boolean; auth?: JsonObject }): Promise<void>;
   deactivate(requester: Requester, options: { auth?: JsonObject }): Promise<void>;
-  /** UIA with the password stage for `requester`. */
+  /**
+   * UIA with the password stage for `requester`, for an operation of another domain. A session authorises one
+   * request: reusing a finished one is 400 `M_UNKNOWN` (the caller answers an identical retry before asking).
+   */
   requirePassword(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void>;
+  /**
+   * Runs `operation` once UIA with the password stage is complete. A retry of the finished session answers as the
+   * first request did, without running it again.
+   */
+  withPassword(requester: Requester, auth: JsonObject | undefined, operation: string, run: () => Promise<void>): Promise<void>;
 }
 
 export function createPasswordAccounts(context: AccountsContext, sessions: Sessions): PasswordAccounts {
   const { storage } = context;
 
-  async function requirePassword(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void> {
-    const result = await context.uia.authenticate({
+  function passwordUia(requester: Requester, auth: JsonObject | undefined, operation: string) {
+    return context.uia.authenticate({
       operation,
       userId: requester.userId,
       auth,
       flows: [[PASSWORD]],
       stages: { [PASSWORD]: passwordStage(context, requester) },
     });
+  }
+
+  async function requirePassword(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void> {
+    const result = await passwordUia(requester, auth, operation);
+    if (result.replay !== undefined) throw new MatrixError(400, 'M_UNKNOWN', 'This user-interactive auth session was already used');
     await context.uia.finish(result.sessionId);
+    await context.uia.complete(result.sessionId, {});
+  }
+
+  async function withPassword(requester: Requester, auth: JsonObject | undefined, operation: string, run: () => Promise<void>): Promise<void> {
+    const result = await passwordUia(requester, auth, operation);
+    // The operations run this way all answer `{}`: the replay is that answer.
+    if (result.replay !== undefined) return;
+    await context.uia.finish(result.sessionId);
+    try {
+      await run();
+    } catch (error) {
+      await context.uia.abandon(result.sessionId);
+      throw error;
+    }
+    await context.uia.complete(result.sessionId, {});
   }
 
   /** Deletes devices and their tokens, telling the device-list listeners. */
@@ -65,28 +93,31 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
     async changePassword(requester, options) {
       if (options.newPassword.length > MAX_PASSWORD_LENGTH) throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
       if (options.newPassword === '') throw new MatrixError(400, 'M_WEAK_PASSWORD', 'The password must not be empty');
-      await requirePassword(requester, options.auth, 'POST /account/password');
-      await storage.accounts.setPasswordHash(requester.userId, await context.passwords.hash(options.newPassword));
-      if (!options.logoutDevices) return;
-      const others = (await storage.accounts.listDevices(requester.userId))
-        .map((device) => device.deviceId)
-        .filter((deviceId) => deviceId !== requester.deviceId);
-      await removeDevices(requester.userId, others);
+      await withPassword(requester, options.auth, 'POST /account/password', async () => {
+        await storage.accounts.setPasswordHash(requester.userId, await context.passwords.hash(options.newPassword));
+        if (!options.logoutDevices) return;
+        const others = (await storage.accounts.listDevices(requester.userId))
+          .map((device) => device.deviceId)
+          .filter((deviceId) => deviceId !== requester.deviceId);
+        await removeDevices(requester.userId, others);
+      });
     },
 
     async deactivate(requester, options) {
-      await requirePassword(requester, options.auth, 'POST /account/deactivate');
-      await storage.accounts.markDeactivated(requester.userId, context.clock.now());
-      await context.revokeTokens(requester.userId);
-      const devices = await storage.accounts.listDevices(requester.userId);
-      await removeDevices(requester.userId, devices.map((device) => device.deviceId));
-      await storage.accounts.deleteUserTokens(requester.userId);
-      await context.revokeTokens(requester.userId);
-      context.logger.info({ userId: requester.userId }, 'deactivated an account');
-      await context.hooks.deactivated.emit({ userId: requester.userId });
+      await withPassword(requester, options.auth, 'POST /account/deactivate', async () => {
+        await storage.accounts.markDeactivated(requester.userId, context.clock.now());
+        await context.revokeTokens(requester.userId);
+        const devices = await storage.accounts.listDevices(requester.userId);
+        await removeDevices(requester.userId, devices.map((device) => device.deviceId));
+        await storage.accounts.deleteUserTokens(requester.userId);
+        await context.revokeTokens(requester.userId);
+        context.logger.info({ userId: requester.userId }, 'deactivated an account');
+        await context.hooks.deactivated.emit({ userId: requester.userId });
+      });
     },
 
     requirePassword,
+    withPassword,
   };
 }
 

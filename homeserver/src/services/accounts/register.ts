@@ -3,7 +3,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#account-registration
  */
 import { randomBytes } from 'node:crypto';
-import { isCompliantUserLocalpart } from '@parley/federation';
+import { isCompliantUserLocalpart, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { UiaSessionRecord } from '../../storage/index.js';
 import { userIdFor, type AccountsContext } from './context.js';
@@ -11,6 +11,7 @@ import { checkDeviceDisplayName } from './device-names.js';
 import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
+import { outcomeFromJson, outcomeJson, recallParams, rememberParams } from './register-params.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
 
 /** Longest password accepted; scrypt handles any length, this only bounds the work per request. */
@@ -66,6 +67,28 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
     throw new Error('could not generate a free user ID');
   }
 
+  /**
+   * A retry of a session whose registration already ran: the same user, logged in again on the same device (its
+   * earlier tokens revoked), or only the user ID with `inhibit_login`. Tokens are stored hashed, so the first
+   * response's access token cannot be sent again.
+   * NOTSPEC: the spec has a retried completed session get "the result of the API call"; Synapse answers with the
+   * same user and a new login, as here.
+   */
+  async function replayRegistration(replay: JsonObject, origin: RequestOrigin): Promise<RegisterResult> {
+    const outcome = outcomeFromJson(replay);
+    const user = await storage.accounts.getUser(outcome.userId);
+    if (user?.deactivatedTs != null) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+    if (outcome.deviceId === null) return { userId: outcome.userId, session: null };
+    const session = await sessions.issue({ userId: outcome.userId, deviceId: outcome.deviceId, refreshable: outcome.refreshToken, origin });
+    return { userId: outcome.userId, session };
+  }
+
+  /** `prepare` of the registration's UIA: the username must be free, and the request's parameters are kept. */
+  async function prepareSession(request: RegisterRequest): Promise<Record<string, string> | void> {
+    if (request.username !== undefined) await ensureAvailable(userIdForUsername(request.username));
+    return rememberParams(context, request);
+  }
+
   return {
     async register(request, origin) {
       if (request.kind === 'guest') {
@@ -73,8 +96,7 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
         throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
       }
       ensureOpen();
-      const requestedUserId = request.username === undefined ? undefined : userIdForUsername(request.username);
-      if (requestedUserId) await ensureAvailable(requestedUserId);
+      if (request.username !== undefined) userIdForUsername(request.username);
       checkDeviceDisplayName(context, request.initialDeviceDisplayName);
       if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
         throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
@@ -82,16 +104,25 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
       await context.uia.expireSessions((session) => releaseToken(session.data));
       const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
-      const uia = await context.uia.authenticate({ operation: 'POST /register', userId: null, auth: request.auth, flows: flows(), stages });
+      const uia = await context.uia.authenticate({
+        operation: 'POST /register',
+        userId: null,
+        auth: request.auth,
+        flows: flows(),
+        stages,
+        prepare: () => prepareSession(request),
+      });
+      if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
+      const params = recallParams(uia.data);
 
-      const passwordHash = request.password === undefined ? null : await context.passwords.hash(request.password);
       // Claimed before the account is created: two requests completing one session cannot both register.
       await context.uia.finish(uia.sessionId);
       let userId: string;
       try {
-        userId = await createAccount(requestedUserId, passwordHash);
+        userId = await createAccount(params.username === undefined ? undefined : userIdForUsername(params.username), params.passwordHash);
       } catch (error) {
         await releaseToken(uia.data);
+        await context.uia.abandon(uia.sessionId);
         throw error;
       }
       const tokenHash = uia.data[TOKEN_DATA_KEY];
@@ -99,14 +130,16 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
       context.logger.info({ userId }, 'registered a new account');
       await context.hooks.registered.emit({ userId });
 
-      if (request.inhibitLogin) return { userId, session: null };
-      const session = await sessions.issue({
-        userId,
-        deviceId: request.deviceId,
-        displayName: request.initialDeviceDisplayName,
-        refreshable: request.refreshToken,
-        origin,
-      });
+      const session = params.inhibitLogin
+        ? null
+        : await sessions.issue({
+            userId,
+            deviceId: params.deviceId,
+            displayName: params.initialDeviceDisplayName,
+            refreshable: params.refreshToken,
+            origin,
+          });
+      await context.uia.complete(uia.sessionId, outcomeJson({ userId, deviceId: session?.deviceId ?? null, refreshToken: params.refreshToken }));
       return { userId, session };
     },
 

@@ -53,7 +53,8 @@ export function passwordStage(context: AccountsContext, requester: Requester): S
     const claimed = identifiedUser(context, auth);
     const password = auth.password;
     if (typeof password !== 'string') throw new MatrixError(401, 'M_INVALID_PARAM', 'auth.password must be a string');
-    if (claimed !== requester.userId) throw new MatrixError(401, 'M_FORBIDDEN', 'The identifier does not match the logged-in user');
+    // Not a failed stage (401) but a refusal: another user's password never authorises this user's request.
+    if (claimed !== requester.userId) throw new MatrixError(403, 'M_FORBIDDEN', 'The identifier does not match the logged-in user');
     // Rate limited per account and address: a 429 passes through UIA as is (see uia.ts).
     const attempt = { userId: requester.userId, password, ip: requester.ip ?? null };
     if (!(await context.passwordChecks.check(attempt))) throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password');

@@ -13,7 +13,7 @@ import { newSessionId } from './secrets.js';
 export const UIA_SESSION_LIFETIME_MS = 60 * 60 * 1000;
 
 /**
- * The 401 of an unfinished UIA: `{ flows, params, session, completed?, errcode?, error? }`. Unlike other errors
+ * The 401 of an unfinished UIA: `{ flows, params, session, completed, errcode?, error? }`. Unlike other errors
  * its body has no errcode until a stage failed, because clients (matrix-js-sdk's InteractiveAuth) read an
  * errcode as "the last stage failed" and stop.
  */
@@ -53,28 +53,45 @@ export interface UiaRequest {
   flows: readonly (readonly string[])[];
   params?: JsonObject;
   stages: Readonly<Record<string, StageCheck>>;
+  /**
+   * Runs on every request of an unfinished session before its stages (the first one too), e.g. to remember the
+   * request's parameters: what it returns is added to the session's data and kept even when a 401 follows. Its
+   * errors reach the client as they are.
+   */
+  prepare?: (data: Readonly<Record<string, string>>) => Promise<Record<string, string> | void>;
 }
 
-/** The finished session: its ID (to delete it once the operation succeeded) and what its stages recorded. */
+/** The finished session: its ID (to claim and complete it) and what its stages recorded. */
 export interface UiaResult {
   sessionId: string;
   data: Record<string, string>;
+  /** When the request retried a session whose operation already ran: that operation's result, to answer again. */
+  replay?: JsonObject;
 }
 
 export interface Uia {
-  /** Runs the next stage; resolves when a flow is complete, throws {@link UiaChallenge} while one is not. */
+  /**
+   * Runs the next stage; resolves when a flow is complete, throws {@link UiaChallenge} while one is not. A session
+   * whose operation already ran resolves with its result in `replay`: the spec has a retry of a completed session
+   * get the result of the API call.
+   */
   authenticate(request: UiaRequest): Promise<UiaResult>;
   /**
-   * Deletes a completed session before the operation it authorised runs: a session authorises one operation, so
+   * Claims a completed session before the operation it authorised runs: a session authorises one operation, so
    * of concurrent requests completing the same session only one gets past this (400 `M_UNKNOWN` for the others).
    */
   finish(sessionId: string): Promise<void>;
+  /** Records the result of the claimed session's operation; retries of the session get it back as `replay`. */
+  complete(sessionId: string, result: JsonObject): Promise<void>;
+  /** Drops a claimed session whose operation failed. */
+  abandon(sessionId: string): Promise<void>;
   /** Deletes expired sessions, handing each to `onExpired` (e.g. to release a pending registration token). */
   expireSessions(onExpired: (session: UiaSessionRecord) => Promise<void>): Promise<void>;
 }
 
 export function createUia(store: AccountStore, clock: Clock): Uia {
-  async function loadSession(request: UiaRequest): Promise<UiaSessionRecord> {
+  /** The session the request names (checked), or a new one, not stored yet. */
+  async function loadSession(request: UiaRequest): Promise<{ session: UiaSessionRecord; stored: boolean }> {
     const sessionId = request.auth?.session;
     if (sessionId === undefined) {
       const session: UiaSessionRecord = {
@@ -85,8 +102,7 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
         data: {},
         createdTs: clock.now(),
       };
-      await store.createUiaSession(session);
-      return session;
+      return { session, stored: false };
     }
     if (typeof sessionId !== 'string') throw new MatrixError(400, 'M_BAD_JSON', 'auth.session must be a string');
     const session = await store.getUiaSession(sessionId);
@@ -96,12 +112,25 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
     if (session.operation !== request.operation || session.userId !== request.userId) {
       throw new MatrixError(403, 'M_FORBIDDEN', 'This auth session was started for another operation');
     }
-    return session;
+    return { session, stored: true };
+  }
+
+  /** Runs `prepare` and stores the session (new) or its new data (existing). */
+  async function prepareSession(request: UiaRequest, session: UiaSessionRecord, stored: boolean): Promise<void> {
+    const prepared = request.prepare ? await request.prepare(session.data) : undefined;
+    if (prepared) session.data = { ...session.data, ...prepared };
+    if (!stored) await store.createUiaSession(session);
+    else if (prepared) await store.updateUiaSession(session.sessionId, { completed: session.completed, data: session.data });
   }
 
   return {
     async authenticate(request) {
-      const session = await loadSession(request);
+      const { session, stored } = await loadSession(request);
+      if (session.claim !== undefined) {
+        if (session.claim.result === null) throw new MatrixError(400, 'M_UNKNOWN', 'This user-interactive auth session is in use');
+        return { sessionId: session.sessionId, data: {}, replay: JSON.parse(session.claim.result) as JsonObject };
+      }
+      await prepareSession(request, session, stored);
       const challenge = (failure?: { errcode: string; error: string }): UiaChallenge =>
         new UiaChallenge(challengeBody(request, session, failure), failure);
 
@@ -120,7 +149,8 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
         data = await check({ session, auth: request.auth });
       } catch (error) {
         // A rate limit (429) is an answer of its own, not a failed stage: the client must wait, not retry at once.
-        if (error instanceof MatrixError && !(error instanceof UiaChallenge) && error.status !== 429) {
+        // A refusal (403, e.g. the identity of another user) is final too: trying again cannot help.
+        if (error instanceof MatrixError && !(error instanceof UiaChallenge) && error.status !== 429 && error.status !== 403) {
           throw challenge({ errcode: error.errcode, error: error.message });
         }
         throw error;
@@ -133,14 +163,23 @@ export function createUia(store: AccountStore, clock: Clock): Uia {
     },
 
     async finish(sessionId) {
-      if (!(await store.deleteUiaSession(sessionId))) {
+      if (!(await store.claimUiaSession(sessionId))) {
         throw new MatrixError(400, 'M_UNKNOWN', 'This user-interactive auth session was already used');
       }
     },
 
+    async complete(sessionId, result) {
+      await store.completeUiaSession(sessionId, JSON.stringify(result));
+    },
+
+    async abandon(sessionId) {
+      await store.deleteUiaSession(sessionId);
+    },
+
     async expireSessions(onExpired) {
       const expired = await store.deleteUiaSessionsBefore(clock.now() - UIA_SESSION_LIFETIME_MS);
-      for (const session of expired) await onExpired(session);
+      // A claimed session's data went to its operation (e.g. its registration token use counts as completed).
+      for (const session of expired) if (session.claim === undefined) await onExpired(session);
     },
   };
 }
@@ -156,7 +195,8 @@ function challengeBody(
     params: request.params ?? {},
     session: session.sessionId,
   };
-  if (session.completed.length > 0) body.completed = [...session.completed];
+  // Always present, empty before the first stage: clients (and sytest) read it without checking.
+  body.completed = [...session.completed];
   if (failure) {
     body.errcode = failure.errcode;
     body.error = failure.error;

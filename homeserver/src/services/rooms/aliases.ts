@@ -43,8 +43,11 @@ export async function getAlias(ctx: RoomsContext, alias: string): Promise<{ room
   return { roomId, servers: [ctx.deps.serverName] };
 }
 
-/** DELETE /directory/room/{alias}: by the alias's creator or a user who may change the room's canonical alias. */
-export async function deleteAlias(ctx: RoomsContext, requester: RoomRequester, alias: string): Promise<void> {
+/**
+ * DELETE /directory/room/{alias}: by the alias's creator or a user who may change the room's canonical alias.
+ * Returns the room it pointed to (alias-removal.ts then updates the room's canonical alias).
+ */
+export async function deleteAlias(ctx: RoomsContext, requester: RoomRequester, alias: string): Promise<string> {
   requireAlias(alias);
   const { roomState } = ctx.deps.storage;
   const roomId = await roomState.getAliasRoom(alias);
@@ -54,6 +57,7 @@ export async function deleteAlias(ctx: RoomsContext, requester: RoomRequester, a
     throw new MatrixError(403, 'M_FORBIDDEN', 'You may not delete this alias');
   }
   await roomState.deleteAlias(alias);
+  return roomId;
 }
 
 /** GET /rooms/{id}/aliases: for members, or anyone when the room is world_readable. */

@@ -13,6 +13,7 @@ import type {
   LocalEventRequest,
   MembersQuery,
   MembershipChange,
+  JoinOptions,
   MembershipOptions,
   MessagesQuery,
   MessagesResponse,
@@ -51,7 +52,7 @@ export interface RoomsService {
   /** POST /createRoom. */
   createRoom(requester: RoomRequester, request: CreateRoomRequest): Promise<{ roomId: string }>;
   /** POST /join/{roomIdOrAlias} and /rooms/{id}/join. */
-  join(requester: RoomRequester, roomIdOrAlias: string, options?: MembershipOptions): Promise<{ roomId: string }>;
+  join(requester: RoomRequester, roomIdOrAlias: string, options?: JoinOptions): Promise<{ roomId: string }>;
   /** POST /knock/{roomIdOrAlias}. */
   knock(requester: RoomRequester, roomIdOrAlias: string, options?: MembershipOptions): Promise<{ roomId: string }>;
   /** POST /rooms/{id}/invite. */
@@ -71,7 +72,7 @@ export interface RoomsService {
   /** GET /rooms/{id}/members. */
   getMembers(requester: RoomRequester, roomId: string, query: MembersQuery): Promise<ClientEvent[]>;
   /** GET /rooms/{id}/joined_members. */
-  getJoinedMembers(requester: RoomRequester, roomId: string): Promise<Record<string, { display_name?: string; avatar_url?: string }>>;
+  getJoinedMembers(requester: RoomRequester, roomId: string): Promise<Record<string, { display_name: string | null; avatar_url: string | null }>>;
   /** PUT /rooms/{id}/send/{type}/{txnId}. */
   sendMessage(requester: RoomRequester, roomId: string, type: string, txnId: string, content: JsonObject): Promise<{ eventId: string }>;
   /** PUT /rooms/{id}/state/{type}/{stateKey}. */

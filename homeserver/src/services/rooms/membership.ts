@@ -3,12 +3,12 @@
  * through the PDU pipeline; the auth rules decide, and their reason is returned with 403 M_FORBIDDEN.
  * https://spec.matrix.org/v1.19/client-server-api/#room-membership
  */
-import { isValidRoomAlias, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
+import { canonicalJson, isValidRoomAlias, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
 import { sendLocalEvent } from './local-event.js';
 import { memberContent } from './profile.js';
-import type { MembershipOptions, RoomRequester } from './types.js';
+import type { JoinOptions, MembershipOptions, RoomRequester } from './types.js';
 
 /** Resolves `#alias:server` or checks `!room:server`; 404 M_NOT_FOUND for an alias we do not know. */
 export async function resolveRoomIdOrAlias(ctx: RoomsContext, roomIdOrAlias: string): Promise<string> {
@@ -47,24 +47,49 @@ async function currentMembership(ctx: RoomsContext, roomId: string, userId: stri
   return (await ctx.deps.storage.roomState.getMembership(roomId, userId))?.membership ?? null;
 }
 
+/**
+ * Keys of a join body that never reach the member event: `membership` is the server's, `third_party_signed` is a
+ * request parameter (for a third-party invite), `join_authorised_via_users_server` is set by a resident server.
+ */
+const RESERVED_JOIN_KEYS = new Set(['membership', 'third_party_signed', 'join_authorised_via_users_server']);
+
+/**
+ * The content of a join: the user's profile, then the body's other keys, then `membership` and `reason`.
+ * NOTSPEC: the spec's join body has only `reason` and `third_party_signed`; like Synapse we keep its other keys
+ * in the member event (custom keys, and `displayname`/`avatar_url` for a per-room profile).
+ */
+async function joinContent(ctx: RoomsContext, userId: string, options: JoinOptions | undefined): Promise<JsonObject> {
+  const extra = Object.entries(options?.extraContent ?? {}).filter(([key]) => !RESERVED_JOIN_KEYS.has(key));
+  for (const [key, value] of extra) {
+    if ((key === 'displayname' || key === 'avatar_url') && typeof value !== 'string') {
+      throw new MatrixError(400, 'M_BAD_JSON', `${key} must be a string`);
+    }
+  }
+  const profile = await memberContent(ctx, userId, {});
+  return withReason({ ...profile, ...Object.fromEntries(extra), membership: 'join' }, options);
+}
+
 /** Joins; `firstJoin` tells whether the user was not joined before (successor rooms then copy their tags). */
 export async function join(
   ctx: RoomsContext,
   requester: RoomRequester,
   roomIdOrAlias: string,
-  options?: MembershipOptions,
+  options?: JoinOptions,
 ): Promise<{ roomId: string; firstJoin: boolean }> {
   const roomId = await resolveRoomIdOrAlias(ctx, roomIdOrAlias);
   // NOTSPEC: joining a room this server does not know needs federation (make_join/send_join), not built yet.
   await requireRoomVersion(ctx, ctx.deps.storage, roomId);
-  const content = withReason(await memberContent(ctx, requester.userId, { membership: 'join' }), options);
+  const content = await joinContent(ctx, requester.userId, options);
   const current = await ctx.deps.storage.roomState.getMembership(roomId, requester.userId);
-  const unchanged =
-    current?.membership === 'join' &&
-    current.displayname === (content.displayname ?? null) &&
-    current.avatarUrl === (content.avatar_url ?? null);
+  // A join that changes nothing (same content) sends no event.
+  const unchanged = current?.membership === 'join' && (await sameContent(ctx, current.eventId, content));
   if (!unchanged) await sendMember(ctx, roomId, requester.userId, requester.userId, content);
   return { roomId, firstJoin: current?.membership !== 'join' };
+}
+
+async function sameContent(ctx: RoomsContext, eventId: string, content: JsonObject): Promise<boolean> {
+  const [event] = await ctx.deps.storage.events.getEvents([eventId]);
+  return event !== undefined && canonicalJson(event.pdu.content) === canonicalJson(content);
 }
 
 export async function knock(ctx: RoomsContext, requester: RoomRequester, roomIdOrAlias: string, options?: MembershipOptions): Promise<{ roomId: string }> {

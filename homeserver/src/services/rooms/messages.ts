@@ -65,7 +65,7 @@ export function matchesFilter(event: StoredEvent, filter: RoomEventFilter | unde
 /**
  * A page of events in `dir` from `from`, filtered by the RoomEventFilter, the user's history visibility and
  * their ignored users.
- * Reads in batches until `limit` visible events are found or the range is exhausted (`end` then omitted).
+ * Reads in batches until `limit` visible events are found or the range is exhausted.
  */
 export async function getMessages(ctx: RoomsContext, requester: RoomRequester, roomId: string, query: MessagesQuery): Promise<MessagesResponse> {
   checkRoomFilterSize(ctx, query.filter);
@@ -110,8 +110,10 @@ export async function getMessages(ctx: RoomsContext, requester: RoomRequester, r
     start: query.from ?? pointToken(from),
     chunk: await toClientEvents(ctx, storage, chunk, requester),
   };
-  // `end` is omitted when no further events are available.
-  if (!exhausted) response.end = pointToken(cursor);
+  // NOTSPEC: a page with events always carries `end`, also the one that reached the end of the range; only an
+  // empty page at the end omits it. Synapse and Dendrite do so and clients and sytest expect it ("returns end
+  // until the end is reached"); the spec's wording would already omit it on the last page with events.
+  if (!exhausted || chunk.length > 0) response.end = pointToken(cursor);
   if (query.filter?.lazy_load_members === true && chunk.length > 0) response.state = await lazyMembers(ctx, requester, chunk);
   return response;
 }

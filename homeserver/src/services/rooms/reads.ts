@@ -112,16 +112,15 @@ export async function getJoinedMembers(
   ctx: RoomsContext,
   requester: RoomRequester,
   roomId: string,
-): Promise<Record<string, { display_name?: string; avatar_url?: string }>> {
+): Promise<Record<string, { display_name: string | null; avatar_url: string | null }>> {
   requireRoomId(roomId);
   const own = await ctx.deps.storage.roomState.getMembership(roomId, requester.userId);
   if (own?.membership !== 'join') throw new MatrixError(403, 'M_FORBIDDEN', `You are not joined to ${roomId}`);
-  const joined: Record<string, { display_name?: string; avatar_url?: string }> = {};
+  const joined: Record<string, { display_name: string | null; avatar_url: string | null }> = {};
   for (const member of await ctx.deps.storage.roomState.getMembershipsOfRoom(roomId, 'join')) {
-    joined[member.userId] = {
-      ...(member.displayname !== null ? { display_name: member.displayname } : {}),
-      ...(member.avatarUrl !== null ? { avatar_url: member.avatarUrl } : {}),
-    };
+    // NOTSPEC: both keys are always present, null when unset. The spec types them as strings without saying
+    // whether they may be left out; Synapse sends null and clients (and sytest) expect the keys.
+    joined[member.userId] = { display_name: member.displayname, avatar_url: member.avatarUrl };
   }
   return joined;
 }

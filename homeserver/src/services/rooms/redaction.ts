@@ -8,7 +8,8 @@
  * https://spec.matrix.org/v1.19/client-server-api/#redactions
  *
  * - Local redactions ({@link requireLocalRedaction}, while building): the target must be an event of the room, and
- *   the sender either its sender or at the `redact` level; else 404 M_NOT_FOUND / 403 M_FORBIDDEN, from any route.
+ *   the sender either its sender or at the `redact` level; else 404 M_NOT_FOUND (unknown), 400 M_INVALID_PARAM
+ *   (another room's) or 403 M_FORBIDDEN, from any route.
  * - Every accepted redaction ({@link applyRedaction}, while writing): marks its target redacted only when allowed at
  *   the state before the redaction. A remote one that is not allowed is stored and served, and redacts nothing.
  */
@@ -54,9 +55,10 @@ export async function requireLocalRedaction(
   const targetId = redactionTarget(redaction.pdu, roomVersion);
   if (targetId === undefined) throw new MatrixError(400, 'M_BAD_JSON', 'A redaction must name the event it redacts');
   const [target] = await storage.events.getEvents([targetId]);
-  // NOTSPEC: a local redaction of an event we do not hold in this room (unknown, or in another room) is refused
-  // rather than stored waiting; nothing could ever apply it.
-  if (target === undefined || target.roomId !== redaction.roomId) throw new MatrixError(404, 'M_NOT_FOUND', `Event ${targetId} not found in ${redaction.roomId}`);
+  // NOTSPEC: a local redaction of an event we do not hold is refused (404) rather than stored waiting; nothing
+  // could ever apply it. One of an event of another room is 400 M_INVALID_PARAM, as Synapse answers (400).
+  if (target === undefined) throw new MatrixError(404, 'M_NOT_FOUND', `Event ${targetId} not found in ${redaction.roomId}`);
+  if (target.roomId !== redaction.roomId) throw new MatrixError(400, 'M_INVALID_PARAM', `Event ${targetId} is not in ${redaction.roomId}`);
   // NOTSPEC: in every room version the same *user*, not the same server: v1-v2 auth and v3+ handling would let
   // any local member redact their neighbours' events.
   if (target.sender === redaction.pdu.sender) return;

@@ -18,7 +18,8 @@ import { purgeExpiredRedactions, startRedactionPurge } from './redaction-purge.j
 import { createGroupCache, loadGroup } from './state.js';
 import type { Membership, RoomsCallbacks, RoomsOptions, StrippedStateEvent } from './types.js';
 import { filterEventsForUser } from './visibility.js';
-import { createAlias, deleteAlias, getAlias, getLocalAliases } from './aliases.js';
+import { createAlias, getAlias, getLocalAliases } from './aliases.js';
+import { removeAlias } from './alias-removal.js';
 import { getDirectoryVisibility, listPublicRooms, setDirectoryVisibility } from './directory.js';
 import { getContext } from './event-context.js';
 import { getRelations, getThreads } from './relations.js';
@@ -112,7 +113,7 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     upgradeRoom: (requester, roomId, request) => upgradeRoom(ctx, requester, roomId, request),
     createAlias: (requester, alias, roomId) => createAlias(ctx, requester, alias, roomId),
     getAlias: (alias) => getAlias(ctx, alias),
-    deleteAlias: (requester, alias) => deleteAlias(ctx, requester, alias),
+    deleteAlias: (requester, alias) => removeAlias(ctx, requester, alias),
     getLocalAliases: (requester, roomId) => getLocalAliases(ctx, requester, roomId),
     getDirectoryVisibility: (roomId) => getDirectoryVisibility(ctx, roomId),
     setDirectoryVisibility: (requester, roomId, visibility) => setDirectoryVisibility(ctx, requester, roomId, visibility),

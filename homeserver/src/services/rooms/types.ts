@@ -172,6 +172,11 @@ export interface MembershipOptions {
   reason?: string;
 }
 
+/** A join's options: the reason and any other keys of the request body, for the member event's content. */
+export interface JoinOptions extends MembershipOptions {
+  extraContent?: JsonObject;
+}
+
 /** Callbacks the registry passes in for needs that belong to other domains. */
 export interface RoomsCallbacks {
   /** The user's global profile, copied into their member events. Default: none. */

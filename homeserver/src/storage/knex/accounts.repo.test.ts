@@ -141,6 +141,24 @@ forEachDatabase('AccountStore', (storage) => {
     expect(await store.getUiaSession(sessionId)).toBeNull();
   });
 
+  it('lets one request claim a UIA session, keeps its result for retries, and expires both together', async () => {
+    const store = storage().accounts;
+    const sessionId = fresh('c');
+    await store.createUiaSession({ sessionId, operation: 'POST /register', userId: null, completed: ['m.login.dummy'], data: { k: 'v' }, createdTs: 2_000 });
+    const claims = await Promise.all([1, 2, 3].map(() => store.claimUiaSession(sessionId)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.claimUiaSession(fresh('missing'))).toBe(false);
+    expect((await store.getUiaSession(sessionId))?.claim).toEqual({ result: null });
+    await store.completeUiaSession(sessionId, '{"user_id":"@a:hs"}');
+    expect(await store.getUiaSession(sessionId)).toMatchObject({ data: {}, claim: { result: '{"user_id":"@a:hs"}' } });
+    // The claim's own row is never read as a session.
+    expect(await store.getUiaSession(`${sessionId}/claim`)).toBeNull();
+    const expired = (await store.deleteUiaSessionsBefore(2_001)).filter((session) => session.sessionId.startsWith(sessionId));
+    expect(expired).toEqual([expect.objectContaining({ sessionId, claim: { result: null } })]);
+    expect(await store.getUiaSession(sessionId)).toBeNull();
+    expect(await store.claimUiaSession(sessionId)).toBe(false);
+  });
+
   it('counts registration token uses', async () => {
     const store = storage().accounts;
     const tokenHash = hash();

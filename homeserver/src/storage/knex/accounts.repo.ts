@@ -191,8 +191,37 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
     },
 
     async getUiaSession(sessionId) {
-      const row: Row | undefined = await db('uia_sessions').where({ session_id: sessionId }).first();
-      return row === undefined ? null : uiaSessionFromRow(row);
+      // A claim is a row of its own (see claimUiaSession); its ID is never a session's.
+      if (sessionId.endsWith(UIA_CLAIM_SUFFIX)) return null;
+      const rows: Row[] = await db('uia_sessions').whereIn('session_id', [sessionId, sessionId + UIA_CLAIM_SUFFIX]);
+      const row = rows.find((candidate) => candidate.session_id === sessionId);
+      if (row === undefined) return null;
+      const session = uiaSessionFromRow(row);
+      const claim = rows.find((candidate) => candidate.session_id !== sessionId);
+      if (claim !== undefined) {
+        const data = JSON.parse(claim.data_json as string) as { result?: string };
+        session.claim = { result: data.result ?? null };
+      }
+      return session;
+    },
+
+    async claimUiaSession(sessionId) {
+      // The claim is a second row keyed by the session ID: the primary key lets exactly one request insert it,
+      // and it shares the session's created_ts, so expiry removes both.
+      const session: Row | undefined = await db('uia_sessions').where({ session_id: sessionId }).first();
+      if (session === undefined) return false;
+      try {
+        await db('uia_sessions').insert({ ...session, session_id: sessionId + UIA_CLAIM_SUFFIX, completed_json: '[]', data_json: '{}' });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async completeUiaSession(sessionId, result) {
+      await db('uia_sessions').where({ session_id: sessionId + UIA_CLAIM_SUFFIX }).update({ data_json: JSON.stringify({ result }) });
+      await db('uia_sessions').where({ session_id: sessionId }).update({ data_json: '{}' });
     },
 
     async updateUiaSession(sessionId, update) {
@@ -202,6 +231,7 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
     },
 
     async deleteUiaSession(sessionId) {
+      await db('uia_sessions').where({ session_id: sessionId + UIA_CLAIM_SUFFIX }).delete();
       return (await db('uia_sessions').where({ session_id: sessionId }).delete()) > 0;
     },
 
@@ -209,7 +239,14 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       return transaction(db, async (trx) => {
         const rows: Row[] = await trx('uia_sessions').where('created_ts', '<', ts);
         if (rows.length > 0) await trx('uia_sessions').where('created_ts', '<', ts).delete();
-        return rows.map(uiaSessionFromRow);
+        const claimed = new Set(rows.map((row) => row.session_id as string).filter((id) => id.endsWith(UIA_CLAIM_SUFFIX)));
+        return rows
+          .filter((row) => !(row.session_id as string).endsWith(UIA_CLAIM_SUFFIX))
+          .map((row) => {
+            const session = uiaSessionFromRow(row);
+            if (claimed.has(session.sessionId + UIA_CLAIM_SUFFIX)) session.claim = { result: null };
+            return session;
+          });
       });
     },
 
@@ -311,6 +348,9 @@ function refreshTokenFromRow(row: Row): RefreshTokenRecord {
     revoked: row.revoked_ts != null,
   };
 }
+
+/** Suffix of the row that claims a UIA session (session IDs are base64url, so never contain it). */
+const UIA_CLAIM_SUFFIX = '/claim';
 
 function uiaSessionFromRow(row: Row): UiaSessionRecord {
   return {
