@@ -144,8 +144,12 @@ export interface RoomsService {
   getStateAtPosition(roomId: string, position: number): Promise<StoredEvent[]>;
   /** The room state before (default) or after an event. */
   getStateAtEvent(eventId: string, options?: { after?: boolean }): Promise<StoredEvent[]>;
-  /** Stripped state for `invite_state`/`knock_state` (create, join rules, name, avatar, encryption, canonical alias, topic, inviter member). */
-  getInviteState(roomId: string, options?: { memberOf?: string }): Promise<StrippedStateEvent[]>;
+  /**
+   * Stripped state for `invite_state`/`knock_state`: the spec's recommended types that are set (create, join rules,
+   * name, avatar, encryption, canonical alias, topic), then the current member events of `members` (the user
+   * and, for an invite, the inviter: clients name a DM invite after the inviter).
+   */
+  getInviteState(roomId: string, options?: { members?: readonly string[] }): Promise<StrippedStateEvent[]>;
   /** The highest committed `events` stream position. */
   currentPosition(): Promise<number>;
   /** Room alias → room ID (local store), or null. */

@@ -166,8 +166,10 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     async getInviteState(roomId, opts) {
       const state = await currentStateMap(ctx, roomId);
       const ids = STRIPPED_STATE_TYPES.flatMap((type) => state.get(stateKeyString(type, '')) ?? []);
-      const memberId = opts?.memberOf === undefined ? undefined : state.get(stateKeyString('m.room.member', opts.memberOf));
-      if (memberId !== undefined) ids.push(memberId);
+      for (const member of new Set(opts?.members ?? [])) {
+        const memberId = state.get(stateKeyString('m.room.member', member));
+        if (memberId !== undefined) ids.push(memberId);
+      }
       return (await storage.events.getEvents(ids)).map((event): StrippedStateEvent => strippedState(event));
     },
     currentPosition: () => storage.streams.current('events'),

@@ -190,16 +190,19 @@ function withPrevBatch(page: RoomEventsPage, plan: RoomPlan): RoomEventsPage {
   return { ...page, prevBatch: roomPaginationToken(plan.to) };
 }
 
-/** `rooms.invite` / `rooms.knock`: the stripped state, with the user's own member event in it. */
+/**
+ * `rooms.invite` / `rooms.knock`: the stripped state, with the user's own member event and, for an invite, the
+ * inviter's member event (clients name a DM invite after the inviter).
+ */
 async function addStrippedRoom(deps: EventsProviderDeps, context: SyncContext, membership: UserRoomMembership): Promise<void> {
   const { rooms } = deps.sources;
-  const stripped = (await rooms.getInviteState(membership.roomId, { memberOf: context.userId })) as unknown as JsonObject[];
+  const [own] = await rooms.getEvents([membership.eventId]);
+  const members = [context.userId];
+  if (membership.membership === 'invite' && own !== undefined && own.sender !== context.userId) members.push(own.sender);
+  const stripped = (await rooms.getInviteState(membership.roomId, { members })) as unknown as JsonObject[];
   const hasOwn = stripped.some((event) => event.type === 'm.room.member' && event.state_key === context.userId);
-  if (!hasOwn) {
-    const [own] = await rooms.getEvents([membership.eventId]);
-    if (own) {
-      stripped.push({ type: own.type, state_key: own.stateKey ?? '', sender: own.sender, content: own.pdu.content as JsonObject });
-    }
+  if (!hasOwn && own) {
+    stripped.push({ type: own.type, state_key: own.stateKey ?? '', sender: own.sender, content: own.pdu.content as JsonObject });
   }
   if (membership.membership === 'invite') context.response.rooms.invite[membership.roomId] = { invite_state: { events: stripped } };
   else context.response.rooms.knock[membership.roomId] = { knock_state: { events: stripped } };
