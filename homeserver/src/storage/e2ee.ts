@@ -13,11 +13,11 @@ export interface DeviceKeysRecord {
   keys: JsonObject;
 }
 
-/** A one-time or fallback key: `<algorithm>:<keyId>` and its key object. */
+/** A one-time or fallback key: `<algorithm>:<keyId>` and its value as uploaded (a key object, or a plain key string). */
 export interface OneTimeKeyRecord {
   algorithm: string;
   keyId: string;
-  key: JsonObject;
+  key: JsonObject | string;
 }
 
 /** One key wanted by POST /keys/claim: a key of `algorithm` of the device. */

@@ -45,6 +45,8 @@ export async function uploadCrossSigningKeys(ctx: E2eeContext, requester: Reques
   if (uploads.length === 0) return;
 
   const deviceIds = new Set((await ctx.callbacks.listDevices(userId)).map((device) => device.deviceId));
+  // NOTSPEC: the spec does not say; a key ID equal to a device ID would make /keys/signatures/upload ambiguous
+  // (signed objects are named by device ID or public key), so Synapse refuses it as well.
   if (uploads.some(([, key]) => deviceIds.has(key.publicKeyBase64))) {
     throw new MatrixError(403, 'M_FORBIDDEN', 'The public key of a cross-signing key is the ID of one of your devices');
   }

@@ -44,9 +44,13 @@ function stringMap(value: unknown, what: string): Record<string, string> {
 }
 
 /**
- * Checks uploaded device keys: they belong to the requester's device, list algorithms, carry
- * `ed25519:<device_id>` and `curve25519:<device_id>`, and are self-signed with that ed25519 key.
- * Returns the ed25519 public key. `unsigned` is not stored (the server adds its own when serving them).
+ * Checks uploaded device keys as the spec requires: they belong to the requester's device (`user_id` and `device_id`
+ * "must match" the login), have the DeviceKeys shape (algorithms, keys and signatures), include the device's
+ * `ed25519:<device_id>` key and are signed by it ("must include the public part of the device's Ed25519 key, and must be
+ * signed by that key"). Anything else is the client's business and accepted as is: algorithms and key types unknown to
+ * us (no `curve25519` key is needed: only Olm v1 uses one), extra fields, and signatures by other keys (a cross-signing
+ * key, say). Returns the ed25519 public key. `unsigned` is not stored (the server adds its own when serving them).
+ * https://spec.matrix.org/v1.19/client-server-api/#uploading-keys
  */
 export function validateDeviceKeys(keys: unknown, userId: string, deviceId: string): { stored: JsonObject; ed25519: Uint8Array } {
   if (!isJsonObject(keys)) throw invalid('device_keys must be an object');
@@ -57,12 +61,22 @@ export function validateDeviceKeys(keys: unknown, userId: string, deviceId: stri
     throw invalid('device_keys.algorithms must be a list of strings');
   }
   const keyMap = stringMap(keys.keys, 'device_keys.keys');
-  if (typeof keyMap[`curve25519:${deviceId}`] !== 'string') throw invalid(`device_keys.keys needs curve25519:${deviceId}`);
   const ed25519 = decodeEd25519Key(keyMap[`ed25519:${deviceId}`]);
   if (!ed25519) throw invalid(`device_keys.keys needs a valid ed25519:${deviceId}`);
+  if (keys.signatures !== undefined) requireSignaturesShape(keys.signatures, 'device_keys.signatures');
   const { unsigned: _unsigned, ...stored } = keys;
   requireSignature(stored, userId, `ed25519:${deviceId}`, ed25519, 'device_keys');
   return { stored, ed25519 };
+}
+
+/**
+ * The spec's Signatures shape: an object mapping signers to objects (of key IDs to signatures), or a 400. What other
+ * signers put inside their entry is not ours to judge; the signature the server needs is checked on its own.
+ */
+function requireSignaturesShape(value: unknown, what: string): void {
+  if (!isJsonObject(value) || !Object.values(value).every((bySigner) => isJsonObject(bySigner))) {
+    throw invalid(`${what} must map user IDs to objects of signatures`);
+  }
 }
 
 /** Whether two key objects are the same apart from their signatures (and `unsigned`). */
@@ -80,15 +94,24 @@ export function sameJson(a: JsonObject | string, b: JsonObject | string): boolea
 export interface UploadedKey {
   algorithm: string;
   keyId: string;
-  key: JsonObject;
+  /** As uploaded: a key object, or a plain key string (served back as a string). */
+  key: JsonObject | string;
 }
 
 const KEY_NAME = /^([^:]+):(.+)$/;
 
 /**
- * Checks one-time or fallback keys: `<algorithm>:<key_id>` names; `signed_*` keys are objects with a `key` string
- * signed by the device's ed25519 key (400 M_INVALID_SIGNATURE otherwise). Unsigned keys (a plain string value) are
- * stored as `{ key }`.
+ * The one-time key algorithm whose KeyObject the spec says is signed by the device's ed25519 key. Other algorithms
+ * (unknown to us) are stored as uploaded: their signing rules are the client's business.
+ * https://spec.matrix.org/v1.19/client-server-api/#key-algorithms
+ */
+const DEVICE_SIGNED_ALGORITHM = 'signed_curve25519';
+
+/**
+ * Checks one-time or fallback keys against the spec's OneTimeKeys shape: each value is a key string or a KeyObject
+ * (a `key` string, `signatures`, an optional boolean `fallback`, and any other fields). `signed_curve25519` keys
+ * must be KeyObjects signed by the device's ed25519 key (400 M_INVALID_SIGNATURE otherwise); signatures by other
+ * keys are kept. Plain string keys are stored and served as strings.
  */
 export function validateOneTimeKeys(
   value: unknown,
@@ -98,18 +121,23 @@ export function validateOneTimeKeys(
   if (!isJsonObject(value)) throw invalid(`${what} must be an object`);
   const result: UploadedKey[] = [];
   for (const [name, key] of Object.entries(value)) {
+    // NOTSPEC: the spec says names "should be" <algorithm>:<key_id>; a name without an algorithm could never be
+    // counted or claimed (both go by algorithm), so it is refused rather than stored for nobody.
     const match = KEY_NAME.exec(name);
     if (!match) throw invalid(`${what}: key names are <algorithm>:<key_id>, not ${name}`);
     const algorithm = match[1] as string;
     const keyId = match[2] as string;
     if (typeof key === 'string') {
-      if (algorithm.startsWith('signed_')) throw invalid(`${what}.${name} must be a signed key object`);
-      result.push({ algorithm, keyId, key: { key } });
+      if (algorithm === DEVICE_SIGNED_ALGORITHM) throw invalid(`${what}.${name} must be a signed key object`);
+      result.push({ algorithm, keyId, key });
       continue;
     }
-    if (!isJsonObject(key) || typeof key.key !== 'string') throw invalid(`${what}.${name} must be an object with a key string`);
-    if (what === 'fallback_keys' && key.fallback !== undefined && key.fallback !== true) throw invalid(`${what}.${name}.fallback must be true`);
-    if (algorithm.startsWith('signed_')) {
+    if (!isJsonObject(key) || typeof key.key !== 'string') throw invalid(`${what}.${name} must be a key string or an object with a key string`);
+    if (key.signatures !== undefined) requireSignaturesShape(key.signatures, `${what}.${name}.signatures`);
+    if (key.fallback !== undefined && typeof key.fallback !== 'boolean') throw invalid(`${what}.${name}.fallback must be a boolean`);
+    if (algorithm === DEVICE_SIGNED_ALGORITHM) {
+      // NOTSPEC: the spec does not order the uploads; without the device's ed25519 key (stored or in this same upload)
+      // the signature cannot be checked, and an unchecked key could make every claimer's Olm session fail.
       if (!device.ed25519) throw invalid(`Upload device keys before signed ${what}`);
       requireSignature(key, device.userId, `ed25519:${device.deviceId}`, device.ed25519, `${what}.${name}`);
     }

@@ -49,7 +49,7 @@ export interface QueryKeysResult {
 
 /** The answer of POST /keys/claim. */
 export interface ClaimKeysResult {
-  one_time_keys: Record<string, Record<string, Record<string, JsonObject>>>;
+  one_time_keys: Record<string, Record<string, Record<string, JsonObject | string>>>;
   failures: Record<string, JsonObject>;
 }
 

@@ -94,6 +94,7 @@ async function newOneTimeKeys(ctx: E2eeContext, userId: string, deviceId: string
     const name = `${old.algorithm}:${old.keyId}`;
     const uploaded = seen.get(name);
     if (uploaded && !sameJson(uploaded.key, old.key)) {
+      // NOTSPEC: the spec does not say; Synapse refuses it too (a 400 tells the client it lost track of its keys).
       throw new MatrixError(400, 'M_INVALID_PARAM', `One-time key ${name} already exists with different content`);
     }
     seen.delete(name);

@@ -32,7 +32,7 @@ function claimKey(claim: KeyClaim): string {
 }
 
 function claimed(row: ClaimRow): ClaimedKey {
-  const key: JsonObject = JSON.parse(row.key_json) as JsonObject;
+  const key = JSON.parse(row.key_json) as JsonObject | string;
   return { userId: row.user_id, deviceId: row.device_id, algorithm: row.algorithm, key: { algorithm: row.algorithm, keyId: row.key_id, key } };
 }
 
