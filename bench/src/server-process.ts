@@ -36,7 +36,7 @@ function countDriverStatements(): void {
 function stats(): ServerStats {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuMicros: cpu.user + cpu.system, statements, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+  return { cpuMicros: cpu.user + cpu.system, systemMicros: cpu.system, statements, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
 }
 
 function send(message: ServerMessage): void {

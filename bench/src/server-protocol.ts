@@ -5,6 +5,8 @@ import type { TestDialect } from '../../test/support/start.js';
 export interface ServerStats {
   /** User + system CPU time of the server process since it started. */
   cpuMicros: number;
+  /** The kernel's part of `cpuMicros` (system time: socket reads and writes, fsync, page faults). */
+  systemMicros: number;
   /** SQL statements run at the drivers since the server started (BEGIN and COMMIT count). */
   statements: number;
   rssBytes: number;

@@ -113,6 +113,8 @@ export function reportSyncFailures(loops: SyncLoops, label: string): void {
 export interface Cost {
   wallMs: number;
   cpuMs: number;
+  /** The kernel's part of `cpuMs`. */
+  systemCpuMs: number;
   statements: number;
 }
 
@@ -122,7 +124,11 @@ export async function measure(server: RemoteServer, fn: () => Promise<unknown>):
   await fn();
   const wallMs = performance.now() - start;
   const after = await server.stats();
-  return { wallMs, cpuMs: (after.cpuMicros - before.cpuMicros) / 1000, statements: after.statements - before.statements };
+  return {
+    wallMs,
+    cpuMs: (after.cpuMicros - before.cpuMicros) / 1000,
+    systemCpuMs: (after.systemMicros - before.systemMicros) / 1000,
+    statements: after.statements - before.statements };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -23,5 +23,8 @@ export async function measureFloor(ctx: Omit<PartContext, 'floor'>): Promise<Flo
   ctx.print({ name: 'floor: trivial requests (GET /versions, one at a time)', value: floor.rate, unit: 'req/s' });
   ctx.print({ name: 'floor: trivial round trip p50', value: floor.p50Ms, unit: 'ms' });
   ctx.print({ name: 'floor: server CPU per trivial request', value: floor.cpuMs, unit: 'ms' });
+  // The kernel's share (loopback socket reads and writes) is the part no server code can remove; the rest of a
+  // trivial request's CPU is user space (HTTP parsing, routing, JSON, metrics) and sets the floor a send builds on.
+  ctx.print({ name: 'floor: of which kernel (system) CPU', value: cost.systemCpuMs / ctx.sizes.trivialRequests, unit: 'ms' });
   return floor;
 }
