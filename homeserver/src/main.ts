@@ -110,8 +110,9 @@ export async function startServer(config: Config, options: StartServerOptions = 
     { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
   );
   attachRateLimiter(services, rateLimiter);
-  // Work a crash (or another process) left: each durable reader carries on from its stored position.
-  services.streamReaders.start();
+  // Derived rows an older version (which wrote them after commit) left undone, before any new write moves the
+  // readers' positions past them.
+  await services.streamReaders.catchUp();
 
   let shuttingDown = false;
   const serverKeys = createServerKeys({

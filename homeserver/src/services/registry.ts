@@ -2,7 +2,7 @@
  * Builds every domain service and wires the cross-domain callbacks (hooks that would otherwise be import cycles).
  * Called once by the composition root.
  */
-import type { JsonObject } from '@parley/federation';
+import { stateKeyString, type JsonObject } from '@parley/federation';
 import type { CoreDeps } from './deps.js';
 import { createAccountsService, type AccountsService, type AttemptLimiter } from './accounts/index.js';
 import { createPresenceService, PRESENCE_PRIVACY_TYPE, type PresenceService } from './presence/index.js';
@@ -118,10 +118,27 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
     requireUserInteractiveAuth: (requester, auth, operation) => accounts.requireUserInteractiveAuth(requester, auth, operation),
   });
   accounts.onDeviceChanged((change) => e2ee.deviceChanged(change));
-  // Derived rows a crash must not lose, each written by a durable reader of the events stream (exactly once, in the
-  // same transaction as the reader's position): notification counts, the search index (indexing, redactions, rooms
-  // turning encrypted), device-list changes of joins and leaves.
   const streamReaders = createStreamReaders(deps);
+  // Derived rows a crash must not lose, written in each event's own transaction (local and remote events alike):
+  // notification counts, the search index (indexing, redactions, rooms turning encrypted), device-list changes of
+  // joins and leaves. The same rows have durable readers of the events stream, which only catch up at startup on
+  // what an older version (that wrote them after commit) left; every write moves their positions past its events.
+  rooms.addDerivedRowsWriter({
+    name: 'push',
+    write: (event, { tx, roomVersion, stateGroup }) => push.writeEventRows(tx, event, { roomVersion, stateGroup }),
+  });
+  rooms.addDerivedRowsWriter({
+    name: 'search',
+    write: (event, { tx, stateAfter }) => search.writeEventRows(tx, event, { roomEncrypted: stateAfter.has(stateKeyString('m.room.encryption', '')) }),
+  });
+  rooms.addDerivedRowsWriter({
+    name: 'device_lists',
+    async write(event, { tx, membershipChanges }) {
+      if (membershipChanges.length === 0) return;
+      return e2ee.recordMembershipChanges(tx, membershipChanges);
+    },
+    finish: (tx, position) => streamReaders.markProcessed(tx, position),
+  });
   streamReaders.register(push.eventReader);
   streamReaders.register(search.eventReader);
   streamReaders.register(
@@ -132,8 +149,6 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
       return change ? { roomId: event.roomId, userId: event.stateKey, membership: change.membership, previous: change.previous } : null;
     }),
   );
-  // Run after each commit and before rooms publishes the event, so its counts arrive in the same /sync.
-  rooms.onEventPersisted((event) => streamReaders.catchUp(event.streamOrdering));
   const sync = createSyncService(deps, syncSourcesFrom({ rooms, typing, receipts, presence, profile, push, toDevice, e2ee }));
   // A membership change reaches every process's lazy-loading cache (else a stale entry could hide the member).
   rooms.onEventPersisted(async (event) => {

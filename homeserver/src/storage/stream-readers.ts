@@ -14,4 +14,9 @@ export interface StreamReaderStore {
   claim(reader: string): Promise<number>;
   /** Moves the reader to `position`, in the transaction that claimed it. */
   advance(reader: string, position: number): Promise<void>;
+  /**
+   * Sets every named reader to `position` (rows created when missing), in one statement: called by the transaction
+   * that wrote the readers' rows itself, so that no reader processes those events again.
+   */
+  markProcessed(readers: readonly string[], position: number): Promise<void>;
 }

@@ -12,7 +12,7 @@
  */
 import type { JsonObject } from '@parley/federation';
 import type { DeviceChange, Requester } from '../accounts/index.js';
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage, StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import type { StreamReaderHandler } from '../stream-readers/index.js';
 import { uploadCrossSigningKeys, uploadSignatures } from './cross-signing.js';
@@ -50,8 +50,13 @@ export interface E2eeService {
 
   /** Accounts' device hook: a device was created, renamed or deleted. */
   deviceChanged(change: DeviceChange): Promise<void>;
-  /** Records one membership transition in a transaction of its own (the durable reader is the usual path). */
+  /** Records one membership transition in a transaction of its own. */
   membershipChanged(transition: MembershipTransition): Promise<void>;
+  /**
+   * Records joins and leaves among `transitions` as `device_lists` changes in the event's own transaction `tx` (the
+   * pipeline's derived rows); returns the best-effort notifier publish to run after commit.
+   */
+  recordMembershipChanges(tx: Storage, transitions: readonly MembershipTransition[]): Promise<() => Promise<void>>;
   /**
    * The durable `events` stream reader of member events: `transitionOf` tells the membership change an event made
    * (null: none, e.g. a rejected event), read-only.
@@ -83,6 +88,7 @@ export function createE2eeService(deps: CoreDeps, callbacks: E2eeCallbacks): E2e
       await deviceLists.deviceListChanged(userId);
     },
     membershipChanged: (transition) => deviceLists.membershipChanged(transition),
+    recordMembershipChanges: (tx, transitions) => deviceLists.recordMembershipChanges(tx, transitions),
     membershipReader: (transitionOf) => ({
       name: 'device_lists',
       async prepare(events) {

@@ -80,7 +80,12 @@ export interface PushService {
    * without it failures are logged only.
    */
   onEventPersisted(event: StoredEvent, context: PersistedEventContext): Promise<void>;
-  /** The durable `events` stream reader that stores notifications (see services/stream-readers). */
+  /**
+   * Stores an event's notification rows in the event's own transaction `tx` (the pipeline's derived rows; see
+   * spec/pipeline.md); failures are thrown, so the event and its counts commit together or not at all.
+   */
+  writeEventRows(tx: Storage, event: StoredEvent, context: { roomVersion: string; stateGroup: number }): Promise<void>;
+  /** The durable `events` stream reader of the same rows: catches up at startup on what an older version left. */
   readonly eventReader: StreamReaderHandler<readonly ReaderEvent[]>;
   /** Moves the user's read position in a room or thread (`threadId` null: unthreaded) up to `eventId`. */
   markRead(userId: string, receipt: ReadReceiptPosition): Promise<void>;
@@ -144,6 +149,7 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
         if (context.storage !== undefined) throw error;
       }
     },
+    writeEventRows: (tx, event, context) => counter.processEvent(event, { ...context, storage: tx }),
     eventReader: {
       name: 'push',
       // Evaluation reads inside the reader's transaction: the summary rows depend on memberships and rulesets at

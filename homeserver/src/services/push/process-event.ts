@@ -119,7 +119,9 @@ export async function processEvent(parts: ProcessingParts, event: StoredEvent, c
   }
   const { summary, rows } = decide({ event, threadId, ts: clock.now() }, audience, others, outcomes);
   const change = memberChange(event, serverName);
-  await storage.transaction(async (tx) => {
+  // In a caller's transaction the writes join it directly (no savepoint: a failure fails the caller's transaction).
+  const write = (work: (tx: Storage) => Promise<void>): Promise<void> => (context.storage !== undefined ? work(context.storage) : storage.transaction(work));
+  await write(async (tx) => {
     if (change !== null) await tx.push.recordMemberChange(change.userId, { roomId: event.roomId, streamOrdering: event.streamOrdering, joined: change.joined });
     if (summary !== null) await tx.push.addEventSummary(summary);
     await tx.push.addNotifications(rows);

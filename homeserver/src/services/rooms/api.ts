@@ -8,6 +8,7 @@ import type {
   ContextQuery,
   ContextResponse,
   CreateRoomRequest,
+  DerivedRowsWriter,
   EventPersistedListener,
   EventViewer,
   LocalEventRequest,
@@ -47,6 +48,8 @@ export interface RoomsService {
   persistPdu(roomId: string, pdu: Pdu): Promise<PersistedEvent>;
   /** Registers a listener run after each committed event; returns the unsubscribe function. */
   onEventPersisted(listener: EventPersistedListener): () => void;
+  /** Adds a writer of rows derived from each accepted event, run in the event's transaction; before any write. */
+  addDerivedRowsWriter(writer: DerivedRowsWriter): void;
 
   // ---- client API ---------------------------------------------------------------------------------------------
   /** POST /createRoom. */

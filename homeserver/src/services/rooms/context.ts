@@ -6,7 +6,7 @@ import type { CoreDeps } from '../deps.js';
 import type { BuildingBlock, LruMap, RoomTip } from './caches.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { GroupCache } from './state.js';
-import type { EventPersistedListener, RoomsCallbacks } from './types.js';
+import type { DerivedRowsWriter, EventPersistedListener, RoomsCallbacks } from './types.js';
 
 export interface RoomsContext {
   deps: CoreDeps;
@@ -20,6 +20,8 @@ export interface RoomsContext {
   tips: LruMap<string, RoomTip>;
   mutex: KeyedMutex;
   listeners: Set<EventPersistedListener>;
+  /** Written in each event's transaction (see persist.ts). */
+  derivedWriters: DerivedRowsWriter[];
   /** Room versions never change: cached by room ID. */
   versions: Map<string, RoomVersion>;
 }

@@ -7,9 +7,11 @@
  * - sync: `getRoomsForUser`, `getMembershipChanges`, `getRoomEvents`, `getCurrentState`, `getStateAtPosition`,
  *   `getInviteState`, `currentPosition`, `toClientEvents`, `filterEventsForUser`, and `roomPaginationToken` for
  *   `prev_batch` (GET /messages accepts `s<position>` and any token starting with `s<position>_`).
- * - push, search, receipts: `onEventPersisted(listener)` runs after every committed event (accepted or, for remote
- *   PDUs, rejected: check `event.rejectedReason`), awaited in order BEFORE the notifier wakes /sync, so counts
- *   computed by a listener are in place when sync reads. Listener errors are logged, never fail the write.
+ * - push, search, e2ee: `addDerivedRowsWriter(writer)` writes their rows for each accepted event inside the event's
+ *   own transaction (counts, search entry, device-list changes exist exactly when the event does).
+ * - presence, sync: `onEventPersisted(listener)` runs after every committed event (accepted or, for remote PDUs,
+ *   rejected: check `event.rejectedReason`), awaited in order BEFORE the notifier wakes /sync. Listener errors are
+ *   logged, never fail the write.
  * - federation: `persistPdu(roomId, pdu)` for PDUs whose prev_events we hold (signatures checked by the caller).
  * - profile: `sendEvent` for member events when a displayname changes; rooms asks profile through
  *   `callbacks.getProfile`, `callbacks.getIgnoredUsers` (ignored senders are dropped from /messages, /context,

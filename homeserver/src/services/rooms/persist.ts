@@ -1,8 +1,9 @@
 /**
  * The one PDU pipeline's write side. Local events are built in local-event.ts; remote PDUs enter at
  * persist-remote.ts; both are written here. One write = one transaction: the event row and edges with its stream
- * position, the state snapshot references, forward extremities, current state and memberships. After commit,
- * listeners run and the notifier wakes /sync.
+ * position, the state snapshot references, forward extremities, current state and memberships, and the rows other
+ * domains derive from it (derived rows writers: notification counts, search entry, device-list changes). After
+ * commit, listeners run and the notifier wakes /sync.
  * https://spec.matrix.org/v1.19/server-server-api/#checks-performed-on-receipt-of-a-pdu
  */
 import { parseStateKeyString, stateKeyString, type Pdu, type RoomVersion } from '@parley/federation';
@@ -12,7 +13,7 @@ import type { RoomsContext } from './context.js';
 import { diffStates, loadGroup, pendingGroupCache, resolveStates, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
 import { recordRelation } from './relations-write.js';
 import { applyRedaction } from './redaction.js';
-import type { PersistedEvent } from './types.js';
+import type { AfterEventCommit, MembershipTransitionRecord, PersistedEvent } from './types.js';
 
 /** One write transaction and what it produced, published after commit. */
 export interface WriteSession {
@@ -25,6 +26,8 @@ export interface WriteSession {
   /** Users concerned directly (invite targets etc.), for the notifier. */
   users: Set<string>;
   roomVersions: Map<string, string>;
+  /** Best-effort work the derived rows writers asked for, run once the transaction committed. */
+  afterCommit: AfterEventCommit[];
 }
 
 /** The two steps of {@link runPreparedRoomWrite}. */
@@ -64,8 +67,9 @@ async function transact<T>(ctx: RoomsContext, roomId: string | null, fn: (sessio
   const cache = pendingGroupCache(ctx.groups);
   const outcome = await ctx.deps.storage.transaction(async (tx) => {
     if (roomId !== null) await tx.roomState.lockRoom(roomId);
-    const session: WriteSession = { tx, cache, tips: new Map(), persisted: [], users: new Set(), roomVersions: new Map() };
+    const session: WriteSession = { tx, cache, tips: new Map(), persisted: [], users: new Set(), roomVersions: new Map(), afterCommit: [] };
     const result = await fn(session);
+    await finishDerivedRows(ctx, session);
     return { result, session };
   });
   // Committed: what the transaction learnt is now true for everyone.
@@ -77,8 +81,18 @@ async function transact<T>(ctx: RoomsContext, roomId: string | null, fn: (sessio
   return outcome;
 }
 
+/** Lets each derived rows writer close the transaction's work (e.g. move reader positions past it). */
+async function finishDerivedRows(ctx: RoomsContext, session: WriteSession): Promise<void> {
+  if (session.persisted.length === 0) return;
+  const last = Math.max(...session.persisted.map(({ event }) => event.streamOrdering));
+  for (const writer of ctx.derivedWriters) await writer.finish?.(session.tx, last);
+}
+
 async function afterCommit(ctx: RoomsContext, session: WriteSession): Promise<void> {
   if (session.persisted.length === 0) return;
+  for (const work of session.afterCommit) {
+    await work().catch((error: unknown) => ctx.deps.logger.warn({ err: error }, 'work after an event write failed'));
+  }
   for (const { event, stateGroup } of session.persisted) {
     const roomVersion = session.roomVersions.get(event.roomId) ?? '';
     for (const listener of ctx.listeners) {
@@ -144,12 +158,17 @@ export async function writeEvent(ctx: RoomsContext, session: WriteSession, roomV
     return persisted;
   }
 
-  const currentGroup = await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
+  const { currentGroup, membershipChanges } = await updateExtremitiesAndState(ctx, session, roomVersion, event, { state: after, group: afterGroup }, stored.streamOrdering);
   await tx.roomState.setEventState([{ eventId, roomId, beforeGroup, afterGroup, replacesEventId, currentGroup }]);
   if (currentGroup !== null) storedEvent.stateResolved = true;
   session.persisted.push({ event: storedEvent, stateGroup: afterGroup });
   await recordRelation(tx, storedEvent);
   if (pdu.type === 'm.room.redaction') await applyRedaction(ctx, tx, roomVersion, storedEvent, before.state);
+  const derived = { tx, roomVersion: roomVersion.id, stateGroup: afterGroup, stateAfter: after, membershipChanges };
+  for (const writer of ctx.derivedWriters) {
+    const work = await writer.write(storedEvent, derived);
+    if (work) session.afterCommit.push(work);
+  }
   return persisted;
 }
 
@@ -191,7 +210,7 @@ async function updateExtremitiesAndState(
   event: EventToWrite,
   after: { state: StateMap; group: number },
   streamOrdering: number,
-): Promise<number | null> {
+): Promise<{ currentGroup: number | null; membershipChanges: MembershipTransitionRecord[] }> {
   const { tx } = session;
   const { roomId, eventId, pdu } = event;
   let currentGroup: number | null = null;
@@ -227,8 +246,8 @@ async function updateExtremitiesAndState(
       }),
     });
   }
-  await applyMembershipChanges(ctx, session, roomId, set, event, streamOrdering);
-  return currentGroup;
+  const membershipChanges = await applyMembershipChanges(ctx, session, roomId, set, event, streamOrdering);
+  return { currentGroup, membershipChanges };
 }
 
 /** Stores the resolved current state as a delta against the state after the event; null when they are equal. */
@@ -245,9 +264,9 @@ async function applyMembershipChanges(
   set: readonly [string, string][],
   event: EventToWrite,
   streamOrdering: number,
-): Promise<void> {
+): Promise<MembershipTransitionRecord[]> {
   const memberIds = set.filter(([key]) => key.startsWith('m.room.member\u0000')).map(([, id]) => id);
-  if (memberIds.length === 0) return;
+  if (memberIds.length === 0) return [];
   const others = await session.tx.events.getEvents(memberIds.filter((id) => id !== event.eventId));
   const byId = new Map<string, Pdu>(others.map((stored) => [stored.eventId, stored.pdu]));
   byId.set(event.eventId, event.pdu);
@@ -271,6 +290,7 @@ async function applyMembershipChanges(
     session.users.add(member.state_key);
   }
   await session.tx.roomState.applyMembershipChanges(changes);
+  return changes.map(({ userId, membership, previous, eventId }) => ({ roomId, userId, membership, previous, eventId }));
 }
 
 function toStoredEvent(event: PersistedEvent, historical: boolean): StoredEvent {

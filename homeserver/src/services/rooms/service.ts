@@ -47,6 +47,7 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     tips: new LruMap(MAX_CACHED_TIPS),
     mutex: createKeyedMutex(),
     listeners: new Set(),
+    derivedWriters: [],
     versions: new Map(),
   };
   const { storage } = deps;
@@ -76,6 +77,10 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     onEventPersisted(listener) {
       ctx.listeners.add(listener);
       return () => void ctx.listeners.delete(listener);
+    },
+    addDerivedRowsWriter(writer) {
+      if (ctx.derivedWriters.some((known) => known.name === writer.name)) throw new Error(`derived rows writer "${writer.name}" added twice`);
+      ctx.derivedWriters.push(writer);
     },
 
     createRoom: (requester, request) => createRoom(ctx, requester, request),

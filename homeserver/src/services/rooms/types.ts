@@ -2,7 +2,7 @@
  * The public types of the rooms domain, re-exported by index.ts (import them from there).
  */
 import type { JsonObject, Pdu } from '@parley/federation';
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage, StoredEvent } from '../../storage/index.js';
 
 export type { StoredEvent } from '../../storage/index.js';
 
@@ -97,6 +97,43 @@ export interface EventPersistedContext {
    * derived from one may be cached under its number.
    */
   stateGroup: number;
+}
+
+/** A membership transition a write recorded (a member event, or a state resolution that changed a member). */
+export interface MembershipTransitionRecord {
+  roomId: string;
+  userId: string;
+  membership: string;
+  previous: string | null;
+  /** The member event now in effect. */
+  eventId: string;
+}
+
+/** What a {@link DerivedRowsWriter} gets with each accepted event, inside the event's own transaction. */
+export interface DerivedRowsContext {
+  /** The event's transaction: every read sees the event's writes; every write commits with the event or not at all. */
+  tx: Storage;
+  roomVersion: string;
+  /** The state snapshot after the event. */
+  stateGroup: number;
+  /** The room state after the event: `stateKeyString(type, stateKey)` → event ID. */
+  stateAfter: ReadonlyMap<string, string>;
+  /** Membership transitions this event caused (its own, or a resolution's). */
+  membershipChanges: readonly MembershipTransitionRecord[];
+}
+
+/** Best-effort work once the event's transaction committed (a notifier publish); a failure is only logged. */
+export type AfterEventCommit = () => Promise<void>;
+
+/**
+ * Rows derived from an event that must exist exactly when the event does (notification counts, search entry,
+ * device-list changes): written in the event's transaction, for local and remote events alike (spec/pipeline.md).
+ */
+export interface DerivedRowsWriter {
+  name: string;
+  write(event: StoredEvent, context: DerivedRowsContext): Promise<AfterEventCommit | void>;
+  /** Once per write transaction that persisted events, with the highest stream position it wrote. */
+  finish?(tx: Storage, lastStreamOrdering: number): Promise<void>;
 }
 
 /** Called after an event committed: push, search, receipts hook in here (see `onEventPersisted`). */

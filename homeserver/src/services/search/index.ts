@@ -7,7 +7,7 @@
  * visibility, client event format) and is fed by {@link SearchService.eventReader}, a durable reader of the `events`
  * stream (services/stream-readers): every committed event reaches the index exactly once, crashes included.
  */
-import type { StoredEvent } from '../../storage/index.js';
+import type { Storage, StoredEvent } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import type { StreamReaderHandler } from '../stream-readers/index.js';
 import { formatResults } from './format.js';
@@ -32,7 +32,12 @@ export interface SearchService {
    * only costs that event's searchability.
    */
   indexEvent(event: StoredEvent): Promise<IndexOutcome | 'failed'>;
-  /** The durable `events` stream reader that keeps the index (see services/stream-readers). */
+  /**
+   * Updates the index for an event in the event's own transaction `tx` (the pipeline's derived rows);
+   * `roomEncrypted`: the state after the event has `m.room.encryption`. Failures are thrown.
+   */
+  writeEventRows(tx: Storage, event: StoredEvent, context: { roomEncrypted: boolean }): Promise<void>;
+  /** The durable `events` stream reader that keeps the index: catches up at startup on what an older version left. */
   readonly eventReader: StreamReaderHandler<IndexChange[]>;
 }
 
@@ -51,6 +56,11 @@ export function createSearchService(deps: CoreDeps, rooms: SearchRoomsAccess): S
         log.error({ err: error, eventId: event.eventId, roomId: event.roomId }, 'indexing event for search failed');
         return 'failed';
       }
+    },
+
+    async writeEventRows(tx, event, context) {
+      const { change } = await planIndexing(tx, event, context.roomEncrypted);
+      if (change !== null) await applyIndexing(tx, change);
     },
 
     eventReader: {

@@ -30,7 +30,12 @@ export async function indexEvent(storage: Storage, event: StoredEvent): Promise<
 }
 
 /** What indexing `event` changes, read-only (the durable reader writes it in its own transaction). */
-export async function planIndexing(storage: Storage, event: StoredEvent): Promise<{ outcome: IndexOutcome; change: IndexChange | null }> {
+export async function planIndexing(
+  storage: Storage,
+  event: StoredEvent,
+  /** Whether the room is encrypted, when the caller knows (else read from the current state). */
+  roomEncrypted?: boolean,
+): Promise<{ outcome: IndexOutcome; change: IndexChange | null }> {
   if (event.outlier || event.rejectedReason !== null) return { outcome: 'skipped', change: null };
   if (event.type === 'm.room.encryption' && event.stateKey === '') return { outcome: 'room-purged', change: { kind: 'purge-room', roomId: event.roomId } };
   if (event.type === 'm.room.redaction') {
@@ -39,7 +44,8 @@ export async function planIndexing(storage: Storage, event: StoredEvent): Promis
   }
   const entry = searchEntryFor(event);
   if (entry === null) return { outcome: 'skipped', change: null };
-  if ((await storage.events.getCurrentStateEventId(event.roomId, 'm.room.encryption', '')) !== null) return { outcome: 'encrypted-room', change: null };
+  const encrypted = roomEncrypted ?? (await storage.events.getCurrentStateEventId(event.roomId, 'm.room.encryption', '')) !== null;
+  if (encrypted) return { outcome: 'encrypted-room', change: null };
   return { outcome: 'indexed', change: { kind: 'index', entry } };
 }
 

@@ -19,11 +19,12 @@ export type * from './types.js';
 
 /** Events per reader transaction. */
 export const DEFAULT_BATCH_SIZE = 100;
-/** How often each reader looks for work it has not been poked for (left by a crash or by another process). */
-export const DEFAULT_POLL_INTERVAL_MS = 2_000;
-
 export interface StreamReadersOptions {
   batchSize?: number;
+  /**
+   * Poll for work this often (default: never; tests of the framework). Event writes write the derived rows
+   * themselves and move every reader's position in the same transaction, so nothing is ever left for a poll.
+   */
   pollIntervalMs?: number;
 }
 
@@ -82,8 +83,12 @@ export function createStreamReaders(deps: { storage: Storage; logger: Logger }, 
     start() {
       if (timer !== null || closed) return;
       void catchUp();
-      timer = setInterval(() => void catchUp(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+      if (options.pollIntervalMs === undefined) return;
+      timer = setInterval(() => void catchUp(), options.pollIntervalMs);
       timer.unref();
+    },
+    async markProcessed(tx, position) {
+      await tx.streamReaders.markProcessed(runners.map((runner) => runner.name), position);
     },
     async close() {
       closed = true;

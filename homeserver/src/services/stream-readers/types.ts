@@ -37,8 +37,13 @@ export interface StreamReaders {
    * Concurrent calls share runs. Never throws: a failing batch is logged and retried at the next call.
    */
   catchUp(upTo?: number): Promise<void>;
-  /** Catches up now (in the background) and then every poll interval: how work left by a crash gets done. */
+  /**
+   * Catches up once, in the background: the derived rows an older version (which wrote them after commit) had not
+   * written yet. Today's event writes write them in the event's transaction and call {@link markProcessed}.
+   */
   start(): void;
+  /** In an event write's transaction: every reader has processed everything up to `position`. */
+  markProcessed(tx: Storage, position: number): Promise<void>;
   /** Stops the timer and waits for runs in flight. */
   close(): Promise<void>;
 }

@@ -30,5 +30,13 @@ export function createStreamReaderStore(ctx: SqlContext): StreamReaderStore {
     async advance(reader, position) {
       await db(TABLE).where({ name: reader }).update({ position });
     },
+
+    async markProcessed(readers, position) {
+      if (readers.length === 0) return;
+      await db(TABLE)
+        .insert(readers.map((name) => ({ name, position })))
+        .onConflict('name')
+        .merge(['position']);
+    },
   };
 }
