@@ -88,6 +88,8 @@ export async function prepareLocalEvent(
   if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
+  // An extremity neither stored nor cached (a queued event the cache dropped): never build an event without it.
+  if (prevEvents.length !== Math.min(tip.extremities.length, MAX_LOCAL_PREV_EVENTS)) throw new Error(`an extremity of ${template.roomId ?? 'a new room'} is unknown`);
   const before = tip.stateBeforeNext;
 
   const selection = { type: template.type, sender: template.sender, content: template.content, ...stateKeyField(template.stateKey) };
@@ -164,12 +166,25 @@ export async function sendLocalEvent(
   hooks: LocalSendHooks = {},
 ): Promise<PersistedEvent> {
   const { roomId } = template;
-  return runPreparedRoomWrite(ctx, roomId, {
+  let chainedTip: RoomTip | null = null;
+  const settled = (): void => {
+    if (chainedTip !== null && ctx.pendingTips.get(roomId) === chainedTip) ctx.pendingTips.delete(roomId);
+  };
+  const written = runPreparedRoomWrite(ctx, roomId, {
     async prepare() {
       const { storage } = ctx.deps;
-      const extremities = ctx.tips.get(roomId)?.extremities ?? (await storage.events.getForwardExtremities(roomId));
-      return prepareLocalEvent(ctx, { storage, groups: ctx.groups }, roomVersion, template, extremities);
+      const tip = ctx.pendingTips.get(roomId) ?? ctx.tips.get(roomId);
+      const extremities = tip?.extremities ?? (await storage.events.getForwardExtremities(roomId));
+      const prepared = await prepareLocalEvent(ctx, { storage, groups: ctx.groups, pendingTips: ctx.pendingTips }, roomVersion, template, extremities);
+      chainedTip = tipAfter(prepared);
+      if (chainedTip !== null) {
+        // The next local event of the room builds on this one while it waits for its batch.
+        ctx.events.set(prepared.eventId, buildingBlockOf({ eventId: prepared.eventId, type: prepared.pdu.type, stateKey: null, depth: prepared.pdu.depth, pdu: prepared.pdu }));
+        ctx.pendingTips.set(roomId, chainedTip);
+      }
+      return prepared;
     },
+    chains: () => chainedTip !== null,
     async write(session, prepared) {
       const { tx } = session;
       await hooks.beforeWrite?.(tx);
@@ -183,6 +198,19 @@ export async function sendLocalEvent(
       return persisted;
     },
   });
+  return written.finally(settled);
+}
+
+/**
+ * The tip after `prepared` once written, when the next local event can build on it before it commits: a
+ * non-state event that references every extremity (it becomes the only one) on a stored state snapshot (the state
+ * after it is that snapshot). Else null: the next event waits for the commit and reads the tip then.
+ * If the write fails, the next event's write finds other extremities than it was built on and is rebuilt.
+ */
+function tipAfter(prepared: PreparedEvent): RoomTip | null {
+  if (typeof prepared.pdu.state_key === 'string' || prepared.before.group === null) return null;
+  if (prepared.prevEventIds.length !== prepared.extremities.length) return null;
+  return { extremities: [prepared.eventId], stateBeforeNext: { state: prepared.before.state, group: prepared.before.group, parentGroup: null } };
 }
 
 /** Building inside `session`'s transaction, seeing what it wrote. */

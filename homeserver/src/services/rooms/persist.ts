@@ -10,6 +10,7 @@ import { parseStateKeyString, stateKeyString, type Pdu, type RoomVersion } from 
 import type { Storage, StoredEvent } from '../../storage/index.js';
 import { buildingBlockOf, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
+import { createBatchQueue } from './group-commit.js';
 import { diffStates, loadGroup, pendingGroupCache, resolveStates, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
 import { recordRelation } from './relations-write.js';
 import { applyRedaction } from './redaction.js';
@@ -36,37 +37,104 @@ export interface PreparedRoomWrite<P, T> {
   prepare(): Promise<P>;
   /** The writes, in one transaction, with what `prepare` returned. */
   write(session: WriteSession, prepared: P): Promise<T>;
+  /**
+   * True when the room's next local write may be prepared before this one commits (it built on a tip `prepare`
+   * left in `ctx.pendingTips`); else the room's mutex is held until this write committed.
+   */
+  chains?(prepared: P): boolean;
+}
+
+/** Most writes in one group-commit transaction. */
+export const MAX_WRITES_PER_BATCH = 64;
+
+/** A room write waiting for its batch. */
+export interface QueuedWrite {
+  roomId: string;
+  fn: (session: WriteSession) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
 /**
- * Runs `fn` in one transaction, serialised with other writes to `roomId` (in-process mutex, plus a PostgreSQL
- * row lock on the room), then publishes what it persisted. `roomId` null: a new room nobody else can write yet.
+ * Runs `fn` in a transaction, serialised with other writes to `roomId` (in-process mutex, plus a PostgreSQL row
+ * lock on the room), then publishes what it persisted. Writes to existing rooms are group-committed: the
+ * transaction may hold other rooms' writes too (see {@link writeBatch}). `roomId` null: a new room nobody else can
+ * write yet, in a transaction of its own.
  */
 export async function runRoomWrite<T>(ctx: RoomsContext, roomId: string | null, fn: (session: WriteSession) => Promise<T>): Promise<T> {
-  const write = () => transact(ctx, roomId, fn);
-  const { result, session } = roomId === null ? await write() : await ctx.mutex.run(roomId, write);
-  await afterCommit(ctx, session);
+  if (roomId !== null) return ctx.mutex.run(roomId, () => queueWrite(ctx, roomId, fn));
+  const { result, session } = await transact(ctx, [], fn);
+  await afterCommitLogged(ctx, session);
   return result;
 }
 
 /**
- * Like {@link runRoomWrite}, with a `prepare` step under the room's mutex before the transaction opens. The mutex
- * keeps other local writers of the room out from `prepare` to commit; `write` must re-check what another process
- * could have changed (it runs under the room's row lock).
+ * Like {@link runRoomWrite}, with a `prepare` step under the room's mutex before the write is queued. The mutex
+ * keeps other local writers of the room out from `prepare` until commit, or, when `steps.chains` says so, until the
+ * write is queued (the next one builds on the tip `prepare` left); `write` must re-check what another process, or
+ * a failed earlier write, could have changed (it runs under the room's row lock).
  */
 export async function runPreparedRoomWrite<P, T>(ctx: RoomsContext, roomId: string, steps: PreparedRoomWrite<P, T>): Promise<T> {
-  const { result, session } = await ctx.mutex.run(roomId, async () => {
+  const queued = await ctx.mutex.run(roomId, async () => {
     const prepared = await steps.prepare();
-    return transact(ctx, roomId, (session) => steps.write(session, prepared));
+    const written = queueWrite(ctx, roomId, (session) => steps.write(session, prepared));
+    if (steps.chains?.(prepared) !== true) await written.catch(() => undefined);
+    // Wrapped: a promise returned from the mutex's task would be awaited by it.
+    return { written };
   });
-  await afterCommit(ctx, session);
-  return result;
+  return queued.written;
 }
 
-async function transact<T>(ctx: RoomsContext, roomId: string | null, fn: (session: WriteSession) => Promise<T>): Promise<{ result: T; session: WriteSession }> {
+function queueWrite<T>(ctx: RoomsContext, roomId: string, fn: (session: WriteSession) => Promise<T>): Promise<T> {
+  ctx.writeQueue ??= createBatchQueue<QueuedWrite>((jobs) => writeBatch(ctx, jobs), MAX_WRITES_PER_BATCH);
+  const queue = ctx.writeQueue;
+  return new Promise<T>((resolve, reject) => {
+    queue.submit({ roomId, fn, resolve: (value) => resolve(value as T), reject });
+  });
+}
+
+/**
+ * Group commit: every queued write in one transaction, then one publish, then every caller answered. When any
+ * write throws (a refused event, a client transaction ID race) or the commit fails, nothing of the batch stands
+ * and each write runs again alone, so only the failing one fails. Writes to one room keep their queue order.
+ */
+async function writeBatch(ctx: RoomsContext, jobs: readonly QueuedWrite[]): Promise<void> {
+  if (jobs.length > 1) {
+    const outcome = await transact(ctx, jobs.map((job) => job.roomId), async (session) => {
+      const results: unknown[] = [];
+      for (const job of jobs) results.push(await job.fn(session));
+      return results;
+    }).catch((error: unknown) => {
+      ctx.deps.logger.debug({ err: error, writes: jobs.length }, 'a write of a batch failed; writing them one by one');
+      return null;
+    });
+    if (outcome !== null) {
+      await afterCommitLogged(ctx, outcome.session);
+      jobs.forEach((job, index) => job.resolve(outcome.result[index]));
+      return;
+    }
+  }
+  for (const job of jobs) {
+    try {
+      const { result, session } = await transact(ctx, [job.roomId], job.fn);
+      await afterCommitLogged(ctx, session);
+      job.resolve(result);
+    } catch (error) {
+      job.reject(error);
+    }
+  }
+}
+
+/** The writes committed: a failure of what follows (listeners, publish) is logged, never reported as a failed write. */
+async function afterCommitLogged(ctx: RoomsContext, session: WriteSession): Promise<void> {
+  await afterCommit(ctx, session).catch((error: unknown) => ctx.deps.logger.error({ err: error }, 'work after a room write committed failed'));
+}
+
+async function transact<T>(ctx: RoomsContext, roomIds: readonly string[], fn: (session: WriteSession) => Promise<T>): Promise<{ result: T; session: WriteSession }> {
   const cache = pendingGroupCache(ctx.groups);
   const outcome = await ctx.deps.storage.transaction(async (tx) => {
-    if (roomId !== null) await tx.roomState.lockRoom(roomId);
+    // Sorted: two processes' batches take their room locks in one order, so they cannot deadlock.
+    for (const roomId of [...new Set(roomIds)].sort()) await tx.roomState.lockRoom(roomId);
     const session: WriteSession = { tx, cache, tips: new Map(), persisted: [], users: new Set(), roomVersions: new Map(), afterCommit: [] };
     const result = await fn(session);
     await finishDerivedRows(ctx, session);

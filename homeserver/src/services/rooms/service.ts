@@ -48,6 +48,7 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     mutex: createKeyedMutex(),
     listeners: new Set(),
     derivedWriters: [],
+    pendingTips: new Map(),
     versions: new Map(),
   };
   const { storage } = deps;
