@@ -26,6 +26,7 @@ import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './ca
 import { requireCanonicalTemplate } from './canonical-content.js';
 import type { RoomsContext } from './context.js';
 import { powerStateOf, requireLocalRedaction } from './redaction.js';
+import { allowedWhileSuspended, isSuspended, suspendedError } from './suspension.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
 import { stateAfterEvents, type GroupCache, type StateBefore } from './state.js';
 import type { PersistedEvent } from './types.js';
@@ -86,6 +87,8 @@ export async function prepareLocalEvent(
   const { storage } = source;
   // A create event starts a room (create-event.ts); into an existing room it is refused, never built.
   if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');
+  const senderSuspended = await isSuspended(ctx, template.sender);
+  if (senderSuspended && !allowedWhileSuspended(template)) throw suspendedError();
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
   const before = tip.stateBeforeNext;
@@ -124,7 +127,9 @@ export async function prepareLocalEvent(
   const authState = new Map(authEvents.map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.pdu]));
   const result = authorizeEvent({ event: built.pdu, eventId: built.eventId, roomVersion, authState });
   if (!result.allowed) throw onAuthFailure(result.reason);
-  if (built.pdu.type === 'm.room.redaction') await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState));
+  if (built.pdu.type === 'm.room.redaction') {
+    await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState), { senderSuspended });
+  }
 
   return { eventId: built.eventId, roomId: built.roomId, pdu: built.pdu, before, prevEventIds: prevEvents.map((event) => event.eventId), extremities };
 }
