@@ -81,8 +81,8 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       if (!(await context.passwordChecks.check({ userId, password: request.password, ip: origin.ip }))) {
         throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
       }
-      // After the password check, so only the account's owner learns that it is locked. Logging in would hand out a
-      // token that could do nothing; the spec: a locked account "cannot obtain a new access token".
+      // NOTSPEC: the spec names no error for /login of a locked account, only that it "cannot obtain a new access
+      // token"; we answer the lock's error. After the password check, so only the account's owner learns of the lock.
       if (user?.lockedTs != null) throw accountLocked();
       return sessions.issue({
         userId,

@@ -123,6 +123,7 @@ export function createModeration(context: AccountsContext): Moderation {
 }
 
 /**
+ * NOTSPEC: the spec leaves "server-local administrator privileges" unspecified; ours are `users.is_admin`.
  * Makes `userId` a server admin or takes that away (what `parley make-admin` runs). False when there is no such
  * account. Admin status is read from the database on every check, so no cache needs telling.
  */

@@ -172,7 +172,8 @@ export function createSessions(context: AccountsContext): Sessions {
       }
       const user = await storage.accounts.getUser(old.userId);
       if (!user || user.deactivatedTs !== null) throw new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unrecognised refresh token', { soft_logout: false });
-      // A locked account obtains no new access token until it is unlocked; the refresh token stays usable then.
+      // NOTSPEC: no error is named for /refresh; a locked account obtains no new access token until it is unlocked
+      // (the refresh token stays usable then).
       if (user.lockedTs !== null) throw accountLocked();
       const refreshed = await storage.transaction(async (tx) => {
         // Using this token retires the one it replaced (and that one's access tokens).
