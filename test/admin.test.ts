@@ -5,8 +5,12 @@
  * https://spec.matrix.org/v1.19/client-server-api/#server-administration
  * https://spec.matrix.org/v1.19/client-server-api/#account-moderation
  */
-import { expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it, vi } from 'vitest';
 import { setServerAdmin } from '@parley/homeserver';
+import { runCli } from '../homeserver/src/cli.js';
 import { api } from './support/http.js';
 import { forEachDialect, registerUser, uniqueLocalpart, type TestHomeserver, type TestUser } from './support/homeserver.js';
 
@@ -256,5 +260,39 @@ forEachDialect('admin: a suspended account', (server) => {
     expect((await api(server(), 'POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, { token: dave.accessToken, body: {} })).status).toBe(200);
     const joined = await api(server(), 'GET', '/_matrix/client/v3/joined_rooms', { token: dave.accessToken });
     expect(joined.body.joined_rooms).toEqual([]);
+  });
+});
+
+forEachDialect('admin: parley make-admin', (server) => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('makes a user a server admin in the configured database, and --revoke takes it back', async () => {
+    // The CLI reads the database from the config file only: no env var may point it elsewhere.
+    for (const name of ['DATABASE_URL', 'PARLEY_CONFIG', 'PARLEY_DATA_DIR', 'PARLEY_SERVER_NAME']) vi.stubEnv(name, undefined);
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { config } = server().server;
+    const dir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+    try {
+      const path = join(dir, 'parley.yaml');
+      const database = config.database.url === undefined ? '' : `database:\n  url: ${JSON.stringify(config.database.url)}\n`;
+      writeFileSync(path, `server_name: ${JSON.stringify(config.server_name)}\ndata_dir: ${JSON.stringify(config.data_dir)}\n${database}`);
+      const alice = await registerUser(server(), uniqueLocalpart('alice'));
+      const bob = await registerUser(server(), uniqueLocalpart('bob'));
+      expect((await api(server(), 'GET', suspendPath(bob.userId), { token: alice.accessToken })).status).toBe(403);
+
+      expect(await runCli(['make-admin', alice.userId, '--config', path])).toBe(0);
+      expect((await api(server(), 'GET', suspendPath(bob.userId), { token: alice.accessToken })).body).toEqual({ suspended: false });
+
+      expect(await runCli(['make-admin', alice.userId, '--revoke', '--config', path])).toBe(0);
+      expect((await api(server(), 'GET', suspendPath(bob.userId), { token: alice.accessToken })).status).toBe(403);
+
+      expect(await runCli(['make-admin', `@${uniqueLocalpart('nobody')}:${config.server_name}`, '--config', path])).toBe(1);
+      expect(await runCli(['make-admin', '--config', path])).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
