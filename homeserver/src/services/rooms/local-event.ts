@@ -69,6 +69,11 @@ export interface BuildSource {
   groups: GroupCache;
   /** Tips written by the current transaction, not yet committed (they win over the shared ones). */
   pendingTips?: ReadonlyMap<string, RoomTip | null>;
+  /**
+   * Whether the sender's account is suspended (suspension.ts), looked up before any transaction opened: the
+   * accounts port reads outside our transaction. createRoom and upgrades refuse suspended users at their door.
+   */
+  senderSuspended?: boolean;
 }
 
 /**
@@ -87,7 +92,7 @@ export async function prepareLocalEvent(
   const { storage } = source;
   // A create event starts a room (create-event.ts); into an existing room it is refused, never built.
   if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');
-  const senderSuspended = await isSuspended(ctx, template.sender);
+  const senderSuspended = source.senderSuspended === true;
   if (senderSuspended && !allowedWhileSuspended(template)) throw suspendedError();
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
@@ -169,11 +174,13 @@ export async function sendLocalEvent(
   hooks: LocalSendHooks = {},
 ): Promise<PersistedEvent> {
   const { roomId } = template;
+  // Every event a local user sends into an existing room passes here: the one place a suspension is enforced.
+  const senderSuspended = await isSuspended(ctx, template.sender);
   return runPreparedRoomWrite(ctx, roomId, {
     async prepare() {
       const { storage } = ctx.deps;
       const extremities = ctx.tips.get(roomId)?.extremities ?? (await storage.events.getForwardExtremities(roomId));
-      return prepareLocalEvent(ctx, { storage, groups: ctx.groups }, roomVersion, template, extremities);
+      return prepareLocalEvent(ctx, { storage, groups: ctx.groups, senderSuspended }, roomVersion, template, extremities);
     },
     async write(session, prepared) {
       const { tx } = session;
@@ -182,7 +189,7 @@ export async function sendLocalEvent(
       // Another process wrote to the room since we built: build again on what is there now.
       const event = sameIds(current, prepared.extremities)
         ? prepared
-        : await prepareLocalEvent(ctx, sessionSource(session), roomVersion, template, current);
+        : await prepareLocalEvent(ctx, { ...sessionSource(session), senderSuspended }, roomVersion, template, current);
       const persisted = await writeEvent(ctx, session, roomVersion, { ...event, rejectedReason: null, currentExtremities: current });
       await hooks.afterWrite?.(session, persisted);
       return persisted;

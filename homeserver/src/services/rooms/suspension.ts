@@ -1,9 +1,9 @@
 /**
  * What a suspended account may still do in rooms. The spec leaves the list to the server but asks that a suspended
  * user can still leave rooms, reject invites and redact their own events, and recommends refusing joins, knocks,
- * invites, messages and redacting others' events. We refuse every other local event by a suspended sender here,
- * in the one place every local event is built (so every route, and createRoom and upgrades, are covered), and
- * room-directory changes in their services. 403 `M_USER_SUSPENDED`.
+ * invites, messages and redacting others' events. We refuse every other local event by a suspended sender in
+ * `sendLocalEvent` (local-event.ts), which every event into an existing room passes whatever the route; createRoom,
+ * upgrades, aliases and the directory refuse a suspended user at their door. 403 `M_USER_SUSPENDED`.
  * https://spec.matrix.org/v1.19/client-server-api/#account-suspension
  */
 import { MatrixError } from '../../matrix-error.js';
