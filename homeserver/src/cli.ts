@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { renderDefaultConfig } from './config/generate.js';
 import { ConfigError, defaultBaseDir, loadConfig, validateConfig } from './config/load.js';
-import { createRegistrationToken, startServer, type RunningServer } from './main.js';
+import { createRegistrationToken, setServerAdmin, startServer, type RunningServer } from './main.js';
 
 export const USAGE = `Usage: parley [command] [options]
 
@@ -18,6 +18,7 @@ Commands:
   start                     Start the homeserver (the default command)
   generate-config           Print a commented default config with a fresh signing key
   create-registration-token Create a token for registration.mode "token" and print it
+  make-admin <userId>       Make a local user a server admin (whois, suspending and locking accounts)
 
 Options:
   -c, --config <file>       YAML config file (default: $PARLEY_CONFIG); env vars override its keys
@@ -26,6 +27,7 @@ Options:
       --token <token>       create-registration-token: the token (default: random)
       --uses-allowed <n>    create-registration-token: how many registrations it allows (default: unlimited)
       --expires <date>      create-registration-token: ISO date after which it stops working (default: never)
+      --revoke              make-admin: take the user's admin rights away instead
   -h, --help                Show this help
 
 Without any config, parley serves http://127.0.0.1:8008 as server "localhost:8008" with data in ./data.
@@ -58,6 +60,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
         token: { type: 'string' },
         'uses-allowed': { type: 'string' },
         expires: { type: 'string' },
+        revoke: { type: 'boolean' },
       },
     });
     if (values.help) {
@@ -65,6 +68,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return EXIT_OK;
     }
     const [command = 'start', ...rest] = positionals;
+    if (command === 'make-admin') return await makeAdmin(values, rest);
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
     switch (command) {
       case 'start':
@@ -138,6 +142,21 @@ async function createToken(values: { config?: string; token?: string; 'uses-allo
   const config = loadConfig({ configPath: values.config });
   const created = await createRegistrationToken(config, { token: values.token, usesAllowed, expiryTs });
   process.stdout.write(`${created.token}\n`);
+  return EXIT_OK;
+}
+
+/** `parley make-admin <userId> [--revoke]`: sets the user's admin flag in the configured database. */
+async function makeAdmin(values: { config?: string; revoke?: boolean }, args: readonly string[]): Promise<number> {
+  const [userId, extra] = args;
+  if (userId === undefined) throw new UsageError('make-admin needs a user ID, e.g. parley make-admin @alice:example.org');
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+  const config = loadConfig({ configPath: values.config });
+  const admin = values.revoke !== true;
+  if (!(await setServerAdmin(config, userId, { admin }))) {
+    console.error(`no local user ${userId}`);
+    return EXIT_FAILURE;
+  }
+  console.error(admin ? `${userId} is now a server admin` : `${userId} is no longer a server admin`);
   return EXIT_OK;
 }
 

@@ -20,10 +20,15 @@ import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
 import { closeServices, createServices, type Services } from './services/registry.js';
 import { createBackgroundJobs } from './services/jobs/index.js';
-import { createRegistrationToken as createTokenIn, type NewRegistrationToken, type RegistrationTokenInfo } from './services/accounts/index.js';
+import {
+  createRegistrationToken as createTokenIn,
+  setServerAdmin as setAdminIn,
+  type NewRegistrationToken,
+  type RegistrationTokenInfo,
+} from './services/accounts/index.js';
 import { createAuthenticators } from './http/middleware/auth.js';
 import { attachRateLimiter, attemptLimiterFrom, createRateLimiter } from './http/middleware/rate-limit.js';
-import { clientRoutes } from './http/routes.js';
+import { clientRoutes, federationRoutes } from './http/routes.js';
 import type { Notifier } from './pubsub/index.js';
 import { createMemoryNotifier } from './pubsub/memory.js';
 import { createRedisNotifier } from './pubsub/redis.js';
@@ -128,7 +133,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     serverKeys,
     software: { name: SERVER_NAME_SOFTWARE, version: await packageVersion() },
     isShuttingDown: () => shuttingDown,
-    routes: clientRoutes(services),
+    routes: [...clientRoutes(services), ...federationRoutes(services)],
     authenticators: createAuthenticators(services),
   });
 
@@ -203,6 +208,21 @@ export async function createRegistrationToken(
   const database = await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlite_path });
   try {
     return await createTokenIn(createKnexStorage(database).accounts, clock, options);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Makes a local user a server admin, or (`admin: false`) takes that away, in the configured database (what
+ * `parley make-admin` runs). Works while the server is running: admin status is read on every check. False when
+ * the user does not exist.
+ * https://spec.matrix.org/v1.19/client-server-api/#server-administration
+ */
+export async function setServerAdmin(config: Config, userId: string, options: { admin: boolean }): Promise<boolean> {
+  const database = await openDatabase({ databaseUrl: config.database.url, sqlitePath: config.database.sqlite_path });
+  try {
+    return await setAdminIn(createKnexStorage(database).accounts, userId, options);
   } finally {
     await database.close();
   }

@@ -100,6 +100,7 @@ function rateLimitsSchema() {
       profile: rateLimitAction(0.1, 10, 'Profile changes (PUT and DELETE /profile/{userId}/{keyName}; display name and avatar changes are copied into every joined room), per user.'),
       key_upload: rateLimitAction(5, 100, 'POST /keys/upload, /keys/device_signing/upload and /keys/signatures/upload, per user.'),
       report: rateLimitAction(0.05, 10, 'Reports of events, rooms and users, per user.'),
+      openid: rateLimitAction(0.2, 10, 'POST /user/{userId}/openid/request_token (a widget or service sign-in each), per user.'),
     }, MAPPING)
     .prefault({});
 }

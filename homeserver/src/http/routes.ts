@@ -31,6 +31,9 @@ import { upgradeRoutes } from './client/upgrade.js';
 import { keysRoutes } from './client/keys.js';
 import { keyBackupRoutes } from './client/key-backup.js';
 import { toDeviceRoutes } from './client/to-device.js';
+import { adminRoutes } from './client/admin.js';
+import { openIdRoutes } from './client/openid.js';
+import { federationOpenIdRoutes } from './federation/openid.js';
 
 export function clientRoutes(services: Services): AnyRoute[] {
   return [
@@ -45,5 +48,11 @@ export function clientRoutes(services: Services): AnyRoute[] {
     ...keysRoutes(services),
     ...keyBackupRoutes(services),
     ...toDeviceRoutes(services),
+    ...adminRoutes(services), ...openIdRoutes(services),
   ];
+}
+
+/** The Server-Server routes that need domain services (keys and version are mounted by app.ts). */
+export function federationRoutes(services: Services): AnyRoute[] {
+  return [...federationOpenIdRoutes(services.accounts)];
 }

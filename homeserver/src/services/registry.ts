@@ -52,6 +52,8 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
       getProfile: (userId) => profile.getProfile(userId),
       getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
       copyRoomTags: (userId, fromRoomId, toRoomId) => profile.copyRoomTags(userId, fromRoomId, toRoomId),
+      // Suspended accounts send no events but leaving and redacting their own (rooms/suspension.ts).
+      isSuspended: (userId) => accounts.isSuspended(userId),
     },
     { redactionRetentionMs: deps.config.rooms.redaction_retention_ms },
   );
@@ -92,6 +94,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   const profile = createProfileService(deps, {
     rooms,
     userExists: (userId) => accounts.userExists(userId),
+    isSuspended: (userId) => accounts.isSuspended(userId),
     // m.push_rules is server-managed account data: reads come from the push domain.
     getPushRules: async (userId) => (await push.getPushRulesAccountData(userId)).content as unknown as JsonObject,
     // Changing the presence privacy setting re-announces the user's presence, so others' views follow at once.

@@ -14,6 +14,19 @@ export interface UserRecord {
   isAdmin: boolean;
   /** When the account was deactivated, or null while active. */
   deactivatedTs: number | null;
+  /** When a server admin suspended the account, or null while it is not suspended. */
+  suspendedTs: number | null;
+  /** When a server admin locked the account, or null while it is not locked. */
+  lockedTs: number | null;
+}
+
+/** A change of a user's moderation flags; absent fields stay as they are. */
+export interface UserFlagsChange {
+  isAdmin?: boolean;
+  /** A timestamp suspends, null lifts the suspension. */
+  suspendedTs?: number | null;
+  /** A timestamp locks, null unlocks. */
+  lockedTs?: number | null;
 }
 
 /** A device (a login session) of a user. */
@@ -46,6 +59,8 @@ export interface AccessTokenRecord {
 export interface AccessTokenOwner extends AccessTokenRecord {
   isGuest: boolean;
   deactivated: boolean;
+  /** The account is locked: every request but logout is refused. */
+  locked: boolean;
 }
 
 export interface RefreshTokenRecord {
@@ -120,11 +135,13 @@ export interface DeviceSighting {
 export interface AccountStore {
   // Users
   /** Creates a user; false (and nothing written) when the ID is taken. */
-  createUser(user: Omit<UserRecord, 'deactivatedTs' | 'isAdmin'> & { isAdmin?: boolean }): Promise<boolean>;
+  createUser(user: Omit<UserRecord, 'deactivatedTs' | 'isAdmin' | 'suspendedTs' | 'lockedTs'> & { isAdmin?: boolean }): Promise<boolean>;
   getUser(userId: string): Promise<UserRecord | null>;
   setPasswordHash(userId: string, passwordHash: string | null): Promise<void>;
   /** Marks the account deactivated at `ts` and forgets its password. */
   markDeactivated(userId: string, ts: number): Promise<void>;
+  /** Sets the admin, suspended and locked flags given; false when the user does not exist. */
+  setUserFlags(userId: string, change: UserFlagsChange): Promise<boolean>;
 
   // Devices
   /** Creates the device unless it exists; true when created. An existing device keeps its display name. */

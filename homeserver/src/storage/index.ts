@@ -18,6 +18,7 @@ import type { JobLeaseStore } from './leases.js';
 import type { ToDeviceStore } from './to-device.js';
 import type { E2eeStore } from './e2ee.js';
 import type { StreamReaderStore } from './stream-readers.js';
+import type { OpenIdTokenStore } from './openid.js';
 
 export type * from './accounts.js';
 export type * from './ephemeral.js';
@@ -31,6 +32,7 @@ export type * from './to-device.js';
 export type * from './e2ee.js';
 export type * from './stream-readers.js';
 export type * from './leases.js';
+export type * from './openid.js';
 
 // ---------------------------------------------------------------------------------------------
 // Server keys
@@ -314,6 +316,7 @@ export interface Storage {
   readonly e2ee: E2eeStore;
   readonly streamReaders: StreamReaderStore;
   readonly leases: JobLeaseStore;
+  readonly openIdTokens: OpenIdTokenStore;
   /**
    * Runs `fn` with a Storage whose every call belongs to one database transaction: committed when
    * `fn` resolves, rolled back entirely when it throws. Nested calls become savepoints.

@@ -15,7 +15,7 @@ export function capabilitiesRoutes(services: Services): AnyRoute[] {
       method: 'GET',
       path: '/_matrix/client/v3/capabilities',
       auth: 'user',
-      handler: () => ({ capabilities: services.accounts.capabilities() }),
+      handler: async ({ auth }) => ({ capabilities: await services.accounts.capabilities(auth.userId) }),
     }),
   ];
 }

@@ -116,7 +116,8 @@ export function loginRoutes(services: Services): AnyRoute[] {
     defineRoute({
       method: 'POST',
       path: `${CLIENT_V3}/logout`,
-      auth: 'user',
+      // A locked account may still log out (the spec's exception to locking).
+      auth: 'userEvenIfLocked',
       async handler({ auth }) {
         await accounts.logout(auth);
         return {};
@@ -130,7 +131,7 @@ export function loginRoutes(services: Services): AnyRoute[] {
     defineRoute({
       method: 'POST',
       path: `${CLIENT_V3}/logout/all`,
-      auth: 'user',
+      auth: 'userEvenIfLocked',
       async handler({ auth }) {
         await accounts.logoutAll(auth);
         return {};

@@ -14,6 +14,11 @@ declare module '../route.js' {
     user: Requester;
     /** An access token may be given (then it must be valid); `undefined` when none was. */
     optionalUser: Requester | undefined;
+    /**
+     * Like `user`, but a locked account is let through: only for `/logout` and `/logout/all`.
+     * https://spec.matrix.org/v1.19/client-server-api/#account-locking
+     */
+    userEvenIfLocked: Requester;
   }
 }
 
@@ -26,6 +31,7 @@ export function createAuthenticators(services: Services): MountOptions['authenti
       const token = accessTokenOf(req);
       return token === undefined ? undefined : accounts.authenticate(token, requestOrigin(req));
     },
+    userEvenIfLocked: (req) => accounts.authenticate(accessTokenOf(req), requestOrigin(req), { allowLocked: true }),
   };
 }
 

@@ -6,19 +6,23 @@
 export { createAccountsService } from './service.js';
 export { UiaChallenge } from './uia.js';
 export { createRegistrationToken, type NewRegistrationToken } from './registration-tokens.js';
+export { setServerAdmin } from './moderation.js';
 export type {
   AccountsPorts,
   AccountsService,
   AttemptLimiter,
+  AuthenticateOptions,
   DeviceChange,
   DeviceInfo,
   Listener,
   LoginIdentifier,
   LoginRequest,
   LoginSession,
+  OpenIdToken,
   RegisterRequest,
   RegisterResult,
   RegistrationTokenInfo,
   Requester,
   RequestOrigin,
+  WhoisInfo,
 } from './types.js';

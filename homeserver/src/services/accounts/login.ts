@@ -7,7 +7,7 @@ import type { JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import type { AccountsContext } from './context.js';
 import { checkDeviceDisplayName } from './device-names.js';
-import type { Sessions } from './sessions.js';
+import { accountLocked, type Sessions } from './sessions.js';
 import { PASSWORD, passwordStage, qualifyUserId } from './stages.js';
 import { MAX_PASSWORD_LENGTH } from './register.js';
 import type { LoginRequest, LoginSession, Requester, RequestOrigin } from './types.js';
@@ -81,6 +81,9 @@ export function createPasswordAccounts(context: AccountsContext, sessions: Sessi
       if (!(await context.passwordChecks.check({ userId, password: request.password, ip: origin.ip }))) {
         throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
       }
+      // NOTSPEC: the spec names no error for /login of a locked account, only that it "cannot obtain a new access
+      // token"; we answer the lock's error. After the password check, so only the account's owner learns of the lock.
+      if (user?.lockedTs != null) throw accountLocked();
       return sessions.issue({
         userId,
         deviceId: request.deviceId,

@@ -14,14 +14,23 @@ import { createPasswordChecker, createPasswordHasher, UNLIMITED_ATTEMPTS } from 
 import type { AccountsPorts, AccountsService, DeviceChange } from './types.js';
 import { createTokenCache } from './token-cache.js';
 import { createUia } from './uia.js';
+import { createModeration } from './moderation.js';
+import { createOpenId } from './openid.js';
 
 export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {}): AccountsService {
   const logger = deps.logger.child({ component: 'accounts' });
   const passwords = createPasswordHasher(deps.config.sessions.password_hash_concurrency);
   const tokens = createTokenCache();
-  // Every process (this one included) drops a user's cached tokens when any process revokes one of them.
+  // Set below, once the context exists; invalidations only arrive after this function returned.
+  let forgetModeration: (userId: string) => void = () => {};
+  // Every process (this one included) drops a user's cached tokens (and suspension status) when any process revokes
+  // one of their tokens or changes their moderation flags.
   deps.notifier.subscribeInvalidations((invalidation) => {
-    if (invalidation.topic === 'access-tokens') for (const userId of invalidation.keys) tokens.forgetUser(userId);
+    if (invalidation.topic !== 'access-tokens') return;
+    for (const userId of invalidation.keys) {
+      tokens.forgetUser(userId);
+      forgetModeration(userId);
+    }
   });
   const context: AccountsContext = {
     passwords,
@@ -48,6 +57,9 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
   const passwordAccounts = createPasswordAccounts(context, sessions);
   const devices = createDevices(context, passwordAccounts);
   const store = deps.storage.accounts;
+  const moderation = createModeration(context);
+  forgetModeration = moderation.forget;
+  const openId = createOpenId(context);
 
   return {
     authenticate: sessions.authenticate,
@@ -71,7 +83,9 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
     deleteDevices: devices.delete,
     requireUserInteractiveAuth: passwordAccounts.requirePassword,
 
-    capabilities() {
+    async capabilities(userId) {
+      // The spec: omitted altogether for users who may neither suspend nor lock.
+      const moderator = (await moderation.isAdmin(userId)) ? { 'm.account_moderation': { suspend: true, lock: true } } : {};
       return {
         'm.change_password': { enabled: true },
         'm.room_versions': roomVersionsCapability(),
@@ -79,8 +93,16 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
         'm.set_avatar_url': { enabled: true },
         'm.3pid_changes': { enabled: false },
         'm.get_login_token': { enabled: false },
+        ...moderator,
       };
     },
+
+    requestOpenIdToken: openId.request,
+    openIdUserInfo: openId.userInfo,
+    whois: moderation.whois,
+    getModerationFlag: moderation.getFlag,
+    setModerationFlag: moderation.setFlag,
+    isSuspended: moderation.isSuspended,
 
     async getUser(userId) {
       const user = await store.getUser(userId);

@@ -3,7 +3,7 @@ import type { AccessTokenOwner } from '../../storage/index.js';
 import { createTokenCache, TOKEN_CACHE_TTL_MS } from './token-cache.js';
 
 function token(tokenHash: string, userId: string): AccessTokenOwner {
-  return { id: 1, tokenHash, userId, deviceId: 'DEV', createdTs: 0, expiresTs: null, refreshTokenId: null, used: true, isGuest: false, deactivated: false };
+  return { id: 1, tokenHash, userId, deviceId: 'DEV', createdTs: 0, expiresTs: null, refreshTokenId: null, used: true, isGuest: false, deactivated: false, locked: false };
 }
 
 describe('token cache', () => {

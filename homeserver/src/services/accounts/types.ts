@@ -110,6 +110,26 @@ export interface RegistrationTokenInfo {
   expiryTs: number | null;
 }
 
+/** POST /user/{userId}/openid/request_token's answer. */
+export interface OpenIdToken {
+  accessToken: string;
+  /** The server the consumer asks `GET /openid/userinfo` (ours). */
+  serverName: string;
+  expiresInS: number;
+}
+
+/** GET /admin/whois: the user's devices, each with where and when it was last seen (null: never). */
+export interface WhoisInfo {
+  userId: string;
+  devices: { deviceId: string; lastSeen: { ts: number; ip: string; userAgent: string } | null }[];
+}
+
+/** Options of {@link AccountsService.authenticate}. */
+export interface AuthenticateOptions {
+  /** Let a locked account through: only `/logout` and `/logout/all` may (the spec's exceptions). */
+  allowLocked?: boolean;
+}
+
 /** A listener; errors it throws are logged, never passed to the request that triggered it. */
 export type Listener<T> = (value: T) => void | Promise<void>;
 
@@ -119,7 +139,8 @@ export type Listener<T> = (value: T) => void | Promise<void>;
  */
 export interface AccountsService {
   /** Resolves an access token to its requester; 401 `M_MISSING_TOKEN`/`M_UNKNOWN_TOKEN` otherwise. */
-  authenticate(accessToken: string | undefined, origin: RequestOrigin): Promise<Requester>;
+  /** 401 `M_USER_LOCKED` (`soft_logout: true`) for a locked account unless `options.allowLocked`. */
+  authenticate(accessToken: string | undefined, origin: RequestOrigin, options?: AuthenticateOptions): Promise<Requester>;
 
   register(request: RegisterRequest, origin: RequestOrigin): Promise<RegisterResult>;
   /** Throws `M_INVALID_USERNAME`/`M_USER_IN_USE`/`M_FORBIDDEN` when the localpart cannot be registered. */
@@ -159,8 +180,25 @@ export interface AccountsService {
    */
   requireUserInteractiveAuth(requester: Requester, auth: JsonObject | undefined, operation: string): Promise<void>;
 
-  /** The server's capabilities for GET /capabilities. */
-  capabilities(): JsonObject;
+  /** The server's capabilities for GET /capabilities, as `userId` sees them (admins see `m.account_moderation`). */
+  capabilities(userId: string): Promise<JsonObject>;
+
+  /** POST /user/{userId}/openid/request_token: only for oneself (403 otherwise). */
+  requestOpenIdToken(requester: Requester, userId: string): Promise<OpenIdToken>;
+  /** Federation GET /openid/userinfo: the token's user; 401 `M_UNKNOWN_TOKEN` when unknown or expired. */
+  openIdUserInfo(token: string): Promise<{ sub: string }>;
+
+  /** GET /admin/whois/{userId}: for the user themselves or a server admin (403 otherwise). */
+  whois(requester: Requester, userId: string): Promise<WhoisInfo>;
+  /** GET /admin/suspend|lock/{userId}: admins only, checked before the target is looked up. */
+  getModerationFlag(requester: Requester, userId: string, flag: 'suspended' | 'locked'): Promise<boolean>;
+  /** PUT /admin/suspend|lock/{userId}: admins only, never oneself or another admin. Returns the new value. */
+  setModerationFlag(requester: Requester, userId: string, flag: 'suspended' | 'locked', value: boolean): Promise<boolean>;
+  /**
+   * Whether a local account is suspended: the domains that write (rooms, profile) refuse what a suspended user may
+   * not do with 403 `M_USER_SUSPENDED`. Cached briefly per process; every change reaches all processes at once.
+   */
+  isSuspended(userId: string): Promise<boolean>;
 
   /** A local account, or null. */
   getUser(userId: string): Promise<{ userId: string; isGuest: boolean; isAdmin: boolean; deactivated: boolean; createdTs: number } | null>;

@@ -71,6 +71,11 @@ export function createProfiles(deps: CoreDeps, callbacks: ProfileCallbacks): Pro
     if (requesterId !== userId) throw new MatrixError(403, 'M_FORBIDDEN', "Cannot change another user's profile");
   }
 
+  /** https://spec.matrix.org/v1.19/client-server-api/#account-suspension: profile changes are refused. */
+  async function assertNotSuspended(userId: string): Promise<void> {
+    if (await callbacks.isSuspended?.(userId)) throw new MatrixError(403, 'M_USER_SUSPENDED', 'You cannot change your profile while suspended');
+  }
+
   /** Replaces the profile in one transaction; returns the fields before and after. */
   async function updateProfile(
     userId: string,
@@ -122,6 +127,7 @@ export function createProfiles(deps: CoreDeps, callbacks: ProfileCallbacks): Pro
     async setProfileField(requesterId, userId, keyName, value) {
       checkProfileKey(keyName);
       assertSelf(requesterId, userId);
+      await assertNotSuspended(userId);
       if (value === undefined) throw new MatrixError(400, 'M_MISSING_PARAM', `The body has no ${keyName}`);
       const normalised = normaliseFieldValue(keyName, value, fieldLimits);
       const { before, after } = await updateProfile(userId, (fields) => {
@@ -134,6 +140,7 @@ export function createProfiles(deps: CoreDeps, callbacks: ProfileCallbacks): Pro
     async deleteProfileField(requesterId, userId, keyName) {
       checkProfileKey(keyName);
       assertSelf(requesterId, userId);
+      await assertNotSuspended(userId);
       const { before, after } = await updateProfile(userId, (fields) => {
         delete fields[keyName];
       });

@@ -45,6 +45,11 @@ export interface ProfileCallbacks {
   /** Whether a local user is registered (accounts domain). Without it, a local user exists when it has a profile. */
   userExists?(userId: string): Promise<boolean>;
   /**
+   * Whether a local account is suspended (accounts domain): a suspended user may not change their profile (403
+   * `M_USER_SUSPENDED`). https://spec.matrix.org/v1.19/client-server-api/#account-suspension. Default: nobody is.
+   */
+  isSuspended?(userId: string): Promise<boolean>;
+  /**
    * The user's push rules as the `m.push_rules` account data content (push domain): the server manages it, so
    * GET account_data/m.push_rules reads it from there.
    */

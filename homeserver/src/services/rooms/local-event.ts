@@ -26,6 +26,7 @@ import { buildingBlockOf, sameIds, type BuildingBlock, type RoomTip } from './ca
 import { requireCanonicalTemplate } from './canonical-content.js';
 import type { RoomsContext } from './context.js';
 import { powerStateOf, requireLocalRedaction } from './redaction.js';
+import { allowedWhileSuspended, isSuspended, suspendedError } from './suspension.js';
 import { runPreparedRoomWrite, writeEvent, type WriteSession } from './persist.js';
 import { stateAfterEvents, type GroupCache, type StateBefore } from './state.js';
 import type { PersistedEvent } from './types.js';
@@ -68,6 +69,11 @@ export interface BuildSource {
   groups: GroupCache;
   /** Tips written by the current transaction, not yet committed (they win over the shared ones). */
   pendingTips?: ReadonlyMap<string, RoomTip | null>;
+  /**
+   * Whether the sender's account is suspended (suspension.ts), looked up before any transaction opened: the
+   * accounts port reads outside our transaction. createRoom and upgrades refuse suspended users at their door.
+   */
+  senderSuspended?: boolean;
 }
 
 /**
@@ -86,6 +92,8 @@ export async function prepareLocalEvent(
   const { storage } = source;
   // A create event starts a room (create-event.ts); into an existing room it is refused, never built.
   if (template.type === 'm.room.create' && extremities.length > 0) throw onAuthFailure('m.room.create can only start a room');
+  const senderSuspended = source.senderSuspended === true;
+  if (senderSuspended && !allowedWhileSuspended(template)) throw suspendedError();
   const tip = await roomTip(ctx, source, roomVersion, template.roomId, extremities);
   const prevEvents = await referencedExtremities(ctx, storage, tip.extremities);
   // An extremity neither stored nor cached (a queued event the cache dropped): never build an event without it.
@@ -126,7 +134,9 @@ export async function prepareLocalEvent(
   const authState = new Map(authEvents.map((event) => [stateKeyString(event.type, event.stateKey ?? ''), event.pdu]));
   const result = authorizeEvent({ event: built.pdu, eventId: built.eventId, roomVersion, authState });
   if (!result.allowed) throw onAuthFailure(result.reason);
-  if (built.pdu.type === 'm.room.redaction') await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState));
+  if (built.pdu.type === 'm.room.redaction') {
+    await requireLocalRedaction(storage, roomVersion, built, powerStateOf(authState), { senderSuspended });
+  }
 
   return { eventId: built.eventId, roomId: built.roomId, pdu: built.pdu, before, prevEventIds: prevEvents.map((event) => event.eventId), extremities };
 }
@@ -166,6 +176,8 @@ export async function sendLocalEvent(
   hooks: LocalSendHooks = {},
 ): Promise<PersistedEvent> {
   const { roomId } = template;
+  // Every event a local user sends into an existing room passes here: the one place a suspension is enforced.
+  const senderSuspended = await isSuspended(ctx, template.sender);
   let chainedTip: RoomTip | null = null;
   const settled = (): void => {
     if (chainedTip !== null && ctx.pendingTips.get(roomId) === chainedTip) ctx.pendingTips.delete(roomId);
@@ -175,7 +187,8 @@ export async function sendLocalEvent(
       const { storage } = ctx.deps;
       const tip = ctx.pendingTips.get(roomId) ?? ctx.tips.get(roomId);
       const extremities = tip?.extremities ?? (await storage.events.getForwardExtremities(roomId));
-      const prepared = await prepareLocalEvent(ctx, { storage, groups: ctx.groups, pendingTips: ctx.pendingTips }, roomVersion, template, extremities);
+      const source = { storage, groups: ctx.groups, pendingTips: ctx.pendingTips, senderSuspended };
+      const prepared = await prepareLocalEvent(ctx, source, roomVersion, template, extremities);
       chainedTip = tipAfter(prepared);
       if (chainedTip !== null) {
         // The next local event of the room builds on this one while it waits for its batch.
@@ -192,7 +205,7 @@ export async function sendLocalEvent(
       // Another process wrote to the room since we built: build again on what is there now.
       const event = sameIds(current, prepared.extremities)
         ? prepared
-        : await prepareLocalEvent(ctx, sessionSource(session), roomVersion, template, current);
+        : await prepareLocalEvent(ctx, { ...sessionSource(session), senderSuspended }, roomVersion, template, current);
       const persisted = await writeEvent(ctx, session, roomVersion, { ...event, rejectedReason: null, currentExtremities: current });
       await hooks.afterWrite?.(session, persisted);
       return persisted;

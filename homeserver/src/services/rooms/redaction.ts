@@ -51,6 +51,7 @@ export async function requireLocalRedaction(
   roomVersion: RoomVersion,
   redaction: { pdu: Pdu; roomId: string },
   power: PowerState,
+  options: { senderSuspended?: boolean } = {},
 ): Promise<void> {
   const targetId = redactionTarget(redaction.pdu, roomVersion);
   if (targetId === undefined) throw new MatrixError(400, 'M_BAD_JSON', 'A redaction must name the event it redacts');
@@ -62,6 +63,8 @@ export async function requireLocalRedaction(
   // NOTSPEC: in every room version the same *user*, not the same server: v1-v2 auth and v3+ handling would let
   // any local member redact their neighbours' events.
   if (target.sender === redaction.pdu.sender) return;
+  // A suspended user may redact their own events only (spec: "Redacting other users' events" is refused).
+  if (options.senderSuspended === true) throw new MatrixError(403, 'M_USER_SUSPENDED', 'You cannot redact other users\' events while suspended');
   if (!hasRedactPower(redaction.pdu.sender, roomVersion, power.create, power.powerLevels)) {
     throw new MatrixError(403, 'M_FORBIDDEN', 'You may not redact events of other users in this room');
   }

@@ -24,6 +24,7 @@ import { getDirectoryVisibility, listPublicRooms, setDirectoryVisibility } from 
 import { getContext } from './event-context.js';
 import { getRelations, getThreads } from './relations.js';
 import { afterFirstJoin, upgradeRoom } from './upgrade.js';
+import { requireNotSuspended } from './suspension.js';
 import { computeEventId, type JsonObject } from '@parley/federation';
 
 /** State types copied into `invite_state`/`knock_state`. https://spec.matrix.org/v1.19/client-server-api/#stripped-state */
@@ -84,7 +85,12 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
       ctx.derivedWriters.push(writer);
     },
 
-    createRoom: (requester, request) => createRoom(ctx, requester, request),
+    // A suspended user creates no rooms, upgrades none and changes no directory entries (suspension.ts); the
+    // event pipeline would refuse their events anyway, but this answers before any room ID is taken.
+    createRoom: async (requester, request) => {
+      await requireNotSuspended(ctx, requester.userId);
+      return createRoom(ctx, requester, request);
+    },
     async join(requester, roomIdOrAlias, opts) {
       const joined = await join(ctx, requester, roomIdOrAlias, opts);
       if (joined.firstJoin) {
@@ -116,13 +122,25 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     getContext: (requester, roomId, eventId, query) => getContext(ctx, requester, roomId, eventId, query),
     getRelations: (requester, roomId, eventId, query) => getRelations(ctx, requester, roomId, eventId, query),
     getThreads: (requester, roomId, query) => getThreads(ctx, requester, roomId, query),
-    upgradeRoom: (requester, roomId, request) => upgradeRoom(ctx, requester, roomId, request),
-    createAlias: (requester, alias, roomId) => createAlias(ctx, requester, alias, roomId),
+    upgradeRoom: async (requester, roomId, request) => {
+      await requireNotSuspended(ctx, requester.userId);
+      return upgradeRoom(ctx, requester, roomId, request);
+    },
+    createAlias: async (requester, alias, roomId) => {
+      await requireNotSuspended(ctx, requester.userId);
+      await createAlias(ctx, requester, alias, roomId);
+    },
     getAlias: (alias) => getAlias(ctx, alias),
-    deleteAlias: (requester, alias) => removeAlias(ctx, requester, alias),
+    deleteAlias: async (requester, alias) => {
+      await requireNotSuspended(ctx, requester.userId);
+      await removeAlias(ctx, requester, alias);
+    },
     getLocalAliases: (requester, roomId) => getLocalAliases(ctx, requester, roomId),
     getDirectoryVisibility: (roomId) => getDirectoryVisibility(ctx, roomId),
-    setDirectoryVisibility: (requester, roomId, visibility) => setDirectoryVisibility(ctx, requester, roomId, visibility),
+    setDirectoryVisibility: async (requester, roomId, visibility) => {
+      await requireNotSuspended(ctx, requester.userId);
+      await setDirectoryVisibility(ctx, requester, roomId, visibility);
+    },
     listPublicRooms: (query) => listPublicRooms(ctx, query),
 
     async getRoomVersion(roomId) {

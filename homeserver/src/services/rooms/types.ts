@@ -225,6 +225,11 @@ export interface RoomsCallbacks {
   getIgnoredUsers?(userId: string): Promise<ReadonlySet<string>>;
   /** Copies the user's room tags when they first join an upgraded room's successor. Default: nothing. */
   copyRoomTags?(userId: string, fromRoomId: string, toRoomId: string): Promise<void>;
+  /**
+   * Whether a local account is suspended: its events are refused with 403 `M_USER_SUSPENDED` except leaving and
+   * redacting its own events (suspension.ts). Default: nobody is.
+   */
+  isSuspended?(userId: string): Promise<boolean>;
 }
 
 /** Tunables, from config. */

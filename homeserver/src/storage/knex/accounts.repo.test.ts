@@ -11,7 +11,7 @@ forEachDatabase('AccountStore', (storage) => {
     const store = storage().accounts;
     expect(await store.createUser({ userId, passwordHash: 'h1', createdTs: 10, isGuest: false })).toBe(true);
     expect(await store.createUser({ userId, passwordHash: 'h2', createdTs: 11, isGuest: false })).toBe(false);
-    expect(await store.getUser(userId)).toEqual({ userId, passwordHash: 'h1', createdTs: 10, isGuest: false, isAdmin: false, deactivatedTs: null });
+    expect(await store.getUser(userId)).toEqual({ userId, passwordHash: 'h1', createdTs: 10, isGuest: false, isAdmin: false, deactivatedTs: null, suspendedTs: null, lockedTs: null });
     expect(await store.getUser(`@${fresh('nobody')}:test`)).toBeNull();
   });
 
@@ -36,6 +36,23 @@ forEachDatabase('AccountStore', (storage) => {
     await store.markDeactivated(userId, 99);
     expect(await store.getUser(userId)).toMatchObject({ passwordHash: null, deactivatedTs: 99 });
     expect((await store.findAccessToken(tokenHash))?.deactivated).toBe(true);
+  });
+
+  it('sets and clears the admin, suspended and locked flags; a lock shows on the token owner', async () => {
+    const store = storage().accounts;
+    const userId = `@${fresh('u')}:test`;
+    await store.createUser({ userId, passwordHash: null, createdTs: 1, isGuest: false });
+    const tokenHash = hash();
+    await store.addAccessToken({ tokenHash, userId, deviceId: null, createdTs: 1, expiresTs: null, refreshTokenId: null });
+    expect(await store.setUserFlags(userId, { isAdmin: true, suspendedTs: 7 })).toBe(true);
+    expect(await store.getUser(userId)).toMatchObject({ isAdmin: true, suspendedTs: 7, lockedTs: null });
+    expect((await store.findAccessToken(tokenHash))?.locked).toBe(false);
+    expect(await store.setUserFlags(userId, { lockedTs: 8, suspendedTs: null })).toBe(true);
+    expect(await store.getUser(userId)).toMatchObject({ isAdmin: true, suspendedTs: null, lockedTs: 8 });
+    expect((await store.findAccessToken(tokenHash))?.locked).toBe(true);
+    expect(await store.setUserFlags(userId, { lockedTs: null, isAdmin: false })).toBe(true);
+    expect(await store.getUser(userId)).toMatchObject({ isAdmin: false, lockedTs: null });
+    expect(await store.setUserFlags(`@${fresh('nobody')}:test`, { isAdmin: true })).toBe(false);
   });
 
   it('creates devices once, records sightings, renames, and deletes them with their tokens', async () => {

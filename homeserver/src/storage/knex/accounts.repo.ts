@@ -42,6 +42,16 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       await db('users').where({ user_id: userId }).update({ deactivated_ts: ts, password_hash: null });
     },
 
+    async setUserFlags(userId, change) {
+      const update: Row = {
+        ...(change.isAdmin !== undefined ? { is_admin: change.isAdmin } : {}),
+        ...(change.suspendedTs !== undefined ? { suspended_ts: change.suspendedTs } : {}),
+        ...(change.lockedTs !== undefined ? { locked_ts: change.lockedTs } : {}),
+      };
+      if (Object.keys(update).length === 0) return (await db('users').where({ user_id: userId }).first('user_id')) !== undefined;
+      return (await db('users').where({ user_id: userId }).update(update)) > 0;
+    },
+
     async ensureDevice(device) {
       const row = { user_id: device.userId, device_id: device.deviceId, display_name: device.displayName, created_ts: device.createdTs };
       const inserted = await db('devices').insert(row).onConflict(['user_id', 'device_id']).ignore().returning('device_id');
@@ -111,7 +121,7 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       const row: Row | undefined = await db('access_tokens as t')
         .join('users as u', 'u.user_id', 't.user_id')
         .where('t.token_hash', tokenHash)
-        .select('t.*', 'u.is_guest', 'u.deactivated_ts')
+        .select('t.*', 'u.is_guest', 'u.deactivated_ts', 'u.locked_ts')
         .first();
       return row === undefined ? null : accessTokenOwnerFromRow(row);
     },
@@ -307,6 +317,8 @@ function userFromRow(row: Row): UserRecord {
     isGuest: toBoolean(row.is_guest),
     isAdmin: toBoolean(row.is_admin),
     deactivatedTs: toIntegerOrNull(row.deactivated_ts),
+    suspendedTs: toIntegerOrNull(row.suspended_ts),
+    lockedTs: toIntegerOrNull(row.locked_ts),
   };
 }
 
@@ -334,6 +346,7 @@ function accessTokenOwnerFromRow(row: Row): AccessTokenOwner {
     used: toBoolean(row.used),
     isGuest: toBoolean(row.is_guest),
     deactivated: row.deactivated_ts != null,
+    locked: row.locked_ts != null,
   };
 }
 

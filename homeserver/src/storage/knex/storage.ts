@@ -22,6 +22,7 @@ import { createToDeviceStore } from './to-device.repo.js';
 import { createE2eeStore } from './e2ee.repo.js';
 import { createStreamReaderStore } from './stream-readers.repo.js';
 import { createJobLeaseStore } from './leases.repo.js';
+import { createOpenIdTokenStore } from './openid.repo.js';
 
 /** Builds the Storage services use on top of an open, migrated database. */
 export function createKnexStorage(db: Database): Storage {
@@ -47,6 +48,7 @@ function storageOn(ctx: SqlContext): Storage {
     e2ee: createE2eeStore(ctx),
     streamReaders: createStreamReaderStore(ctx),
     leases: createJobLeaseStore(ctx),
+    openIdTokens: createOpenIdTokenStore(ctx),
     transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
   };
 }
