@@ -63,6 +63,8 @@ export interface RegisterRequest {
   refreshToken: boolean;
   /** The UIA `auth` dictionary, if any. */
   auth?: JsonObject;
+  /** Upgrades the guest account this access token belongs to (`username` must be its localpart). */
+  guestAccessToken?: string;
 }
 
 /** POST /register's answer: a session, or only the user ID with `inhibit_login`. */
