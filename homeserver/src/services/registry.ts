@@ -52,6 +52,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
       getProfile: (userId) => profile.getProfile(userId),
       getIgnoredUsers: (userId) => profile.getIgnoredUsers(userId),
       copyRoomTags: (userId, fromRoomId, toRoomId) => profile.copyRoomTags(userId, fromRoomId, toRoomId),
+      guestsAmong: (userIds) => accounts.guestsAmong(userIds),
     },
     { redactionRetentionMs: deps.config.rooms.redaction_retention_ms },
   );

@@ -50,6 +50,10 @@ export const GUEST_ENDPOINTS: readonly GuestEndpoint[] = [
   { method: 'POST', path: `${V3}/keys/upload` },
   { method: 'POST', path: `${V3}/keys/query` },
   { method: 'POST', path: `${V3}/keys/claim` },
+
+  // NOTSPEC: not in the spec's list; what the server supports is no secret, clients (matrix-js-sdk) ask it of every
+  // account at start, and Synapse answers guests too.
+  { method: 'GET', path: `${V3}/capabilities` },
 ];
 
 /**

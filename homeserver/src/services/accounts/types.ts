@@ -167,6 +167,8 @@ export interface AccountsService {
   /** A local account, or null. */
   getUser(userId: string): Promise<{ userId: string; isGuest: boolean; isAdmin: boolean; deactivated: boolean; createdTs: number } | null>;
   userExists(userId: string): Promise<boolean>;
+  /** Which of these users are guest accounts. */
+  guestsAmong(userIds: readonly string[]): Promise<string[]>;
   isDeactivated(userId: string): Promise<boolean>;
 
   /** Called after an account is created (e.g. to set the default display name). */
