@@ -225,3 +225,90 @@ forEachDialect('guest restrictions', (server) => {
     }
   });
 });
+
+forEachDialect('upgrading a guest account', (server) => {
+  const localpartOf = (userId: string) => userId.slice(1, userId.indexOf(':'));
+
+  it('keeps the user ID, rooms and profile, goes through UIA, and ends the guest restrictions', async () => {
+    const alice = await registerUser(server(), uniqueLocalpart('alice'));
+    const guest = await registerGuest(server());
+    const roomId = await createRoom(server(), alice, { preset: 'public_chat', guestAccess: 'can_join' });
+    await api(server(), 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: guest.accessToken, body: {} });
+    await api(server(), 'PUT', `/_matrix/client/v3/profile/${encodeURIComponent(guest.userId)}/displayname`, {
+      token: guest.accessToken,
+      body: { displayname: 'Visitor' },
+    });
+
+    const body = { username: localpartOf(guest.userId), password: 'now-a-member', guest_access_token: guest.accessToken };
+    const challenge = await api(server(), 'POST', REGISTER, { body });
+    expect(challenge.status).toBe(401);
+    expect(challenge.body.flows).toEqual([{ stages: ['m.login.dummy'] }]);
+    const done = await api(server(), 'POST', REGISTER, { body: { ...body, auth: { type: 'm.login.dummy', session: challenge.body.session } } });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.user_id).toBe(guest.userId);
+    expect(done.body.device_id).not.toBe(guest.deviceId);
+
+    for (const token of [done.body.access_token as string, guest.accessToken]) {
+      const whoami = await api(server(), 'GET', WHOAMI, { token });
+      expect(whoami.body).toMatchObject({ user_id: guest.userId, is_guest: false });
+      // Endpoints closed to guests now work, on the old device's token too.
+      expect((await api(server(), 'GET', '/_matrix/client/v3/joined_rooms', { token })).body).toEqual({ joined_rooms: [roomId] });
+    }
+    const profile = await api(server(), 'GET', `/_matrix/client/v3/profile/${encodeURIComponent(guest.userId)}/displayname`);
+    expect(profile.body).toEqual({ displayname: 'Visitor' });
+    const login = await api(server(), 'POST', '/_matrix/client/v3/login', {
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpartOf(guest.userId) }, password: 'now-a-member' },
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user_id).toBe(guest.userId);
+    // The room closing to guests no longer concerns the upgraded account.
+    await api(server(), 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.guest_access/`, {
+      token: alice.accessToken,
+      body: { guest_access: 'forbidden' },
+    });
+    expect(await membershipOf(server(), alice, roomId, guest.userId)).toBe('join');
+
+    // Once upgraded, the token is no guest's: a second upgrade is refused.
+    const again = await api(server(), 'POST', REGISTER, { body: { ...body, auth: { type: 'm.login.dummy' } } });
+    expect(again.status).toBe(403);
+    expect(again.body.errcode).toBe('M_FORBIDDEN');
+  });
+
+  it('needs a guest token and the guest localpart as username', async () => {
+    const guest = await registerGuest(server());
+    const user = await registerUser(server(), uniqueLocalpart('full'));
+    const register = (body: Record<string, unknown>) => api(server(), 'POST', REGISTER, { body: { password: 'pw', auth: { type: 'm.login.dummy' }, ...body } });
+
+    const missing = await register({ guest_access_token: guest.accessToken });
+    expect([missing.status, missing.body.errcode]).toEqual([400, 'M_MISSING_PARAM']);
+    const other = await register({ guest_access_token: guest.accessToken, username: uniqueLocalpart('other') });
+    expect([other.status, other.body.errcode]).toEqual([400, 'M_INVALID_PARAM']);
+    const bogus = await register({ guest_access_token: 'not-a-token', username: localpartOf(guest.userId) });
+    expect([bogus.status, bogus.body.errcode]).toEqual([403, 'M_FORBIDDEN']);
+    const fullToken = await register({ guest_access_token: user.accessToken, username: localpartOf(user.userId) });
+    expect([fullToken.status, fullToken.body.errcode]).toEqual([403, 'M_FORBIDDEN']);
+    // Without the guest's token its user ID is taken like any other.
+    const taken = await register({ username: localpartOf(guest.userId) });
+    expect([taken.status, taken.body.errcode]).toEqual([400, 'M_USER_IN_USE']);
+    expect((await api(server(), 'GET', WHOAMI, { token: guest.accessToken })).body.is_guest).toBe(true);
+  });
+});
+
+describe('upgrading a guest when registration is closed', () => {
+  let server: TestHomeserver;
+  beforeAll(async () => {
+    server = await startTestHomeserver({ config: { registration: { mode: 'closed' } } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('still lets guests register but refuses the upgrade', async () => {
+    const guest = await registerGuest(server);
+    const upgrade = await api(server, 'POST', REGISTER, {
+      body: { username: guest.userId.slice(1, guest.userId.indexOf(':')), password: 'pw', guest_access_token: guest.accessToken, auth: { type: 'm.login.dummy' } },
+    });
+    expect([upgrade.status, upgrade.body.errcode]).toEqual([403, 'M_FORBIDDEN']);
+    expect((await api(server, 'GET', WHOAMI, { token: guest.accessToken })).body.is_guest).toBe(true);
+  });
+});
