@@ -15,7 +15,8 @@ export interface TestHomeserverOptions {
   dialect?: TestDialect;
   /**
    * Config keys to set (deep-merged over the test defaults). Rate limits are off unless `rate_limits` is given,
-   * and logging is at `warn` unless `log` is given.
+   * logging is at `warn` unless `log` is given, and guest accounts are allowed unless `registration.allow_guests`
+   * says otherwise.
    */
   config?: ConfigInput;
 }
@@ -44,6 +45,7 @@ export async function startTestHomeserver(options: TestHomeserverOptions = {}): 
       data_dir: dataDir,
       log: { level: 'warn' },
       rate_limits: { enabled: false },
+      registration: { allow_guests: true },
     };
     const input = mergeConfig(defaults, options.config ?? {});
     if (dialect === 'postgres') {

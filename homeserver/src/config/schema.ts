@@ -234,6 +234,13 @@ export const configSchema = z.strictObject({
             'open: anyone can create an account; token: a registration token is required; closed: no new accounts.',
           envAliases: ['PARLEY_REGISTRATION'],
         }),
+        allow_guests: field(z.boolean({ error: 'expected true or false' }).default(false), {
+          description:
+            'Whether anyone may get a guest account (POST /register?kind=guest): no password, a numeric user ID, ' +
+            'and only the endpoints the spec allows guests (reading and sending in rooms that allow guests, sync, ' +
+            'devices, E2EE keys). A guest can later upgrade to a full account when registration is open. ' +
+            'Independent of mode.',
+        }),
       }, MAPPING)
       .prefault({}),
     { description: 'Who may create accounts.' },

@@ -54,6 +54,7 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
       copyRoomTags: (userId, fromRoomId, toRoomId) => profile.copyRoomTags(userId, fromRoomId, toRoomId),
       // Suspended accounts send no events but leaving and redacting their own (rooms/suspension.ts).
       isSuspended: (userId) => accounts.isSuspended(userId),
+      guestsAmong: (userIds) => accounts.guestsAmong(userIds),
     },
     { redactionRetentionMs: deps.config.rooms.redaction_retention_ms },
   );

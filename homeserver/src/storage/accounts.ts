@@ -143,6 +143,17 @@ export interface AccountStore {
   /** Sets the admin, suspended and locked flags given; false when the user does not exist. */
   setUserFlags(userId: string, change: UserFlagsChange): Promise<boolean>;
 
+  // Guests (https://spec.matrix.org/v1.19/client-server-api/#guest-access)
+  /** The next number of the guest localpart counter (1, 2, …; distinct across processes). */
+  nextGuestNumber(): Promise<number>;
+  /**
+   * Turns an active guest account into a full one with this password hash; false (nothing written) when the user is
+   * not a guest any more (a concurrent upgrade won) or is deactivated.
+   */
+  upgradeGuest(userId: string, passwordHash: string | null): Promise<boolean>;
+  /** Which of `userIds` are guest accounts (any number: the store batches). */
+  guestsAmong(userIds: readonly string[]): Promise<string[]>;
+
   // Devices
   /** Creates the device unless it exists; true when created. An existing device keeps its display name. */
   ensureDevice(device: { userId: string; deviceId: string; displayName: string | null; createdTs: number }): Promise<boolean>;

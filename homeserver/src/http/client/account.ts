@@ -9,7 +9,7 @@ import type { LoginSession } from '../../services/accounts/index.js';
 import type { Services } from '../../services/registry.js';
 import { requestOrigin } from '../middleware/auth.js';
 import { rateLimited } from '../middleware/rate-limit.js';
-import { defineRoute, type AnyRoute } from '../route.js';
+import { defineRoute, validateBody, type AnyRoute } from '../route.js';
 
 const CLIENT_V1 = '/_matrix/client/v1';
 const CLIENT_V3 = '/_matrix/client/v3';
@@ -27,6 +27,19 @@ const registerBody = z.object({
   inhibit_login: z.boolean().optional(),
   refresh_token: z.boolean().optional(),
   auth: authDict.optional(),
+  // https://spec.matrix.org/v1.19/client-server-api/#guest-access: upgrading a guest account.
+  guest_access_token: z.string().min(1).optional(),
+});
+
+/**
+ * A guest registration's body: the spec has the server ignore every parameter but `initial_device_display_name`,
+ * so the others are not even type-checked.
+ */
+const guestRegisterBody = z.looseObject({ initial_device_display_name: z.string().optional() });
+
+/** Any JSON object: POST /register checks its body against the schema of the `kind` asked for. */
+const anyObject = z.custom<JsonObject>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+  message: 'expected a JSON object',
 });
 
 const registerQuery = z.object({ kind: z.enum(['user', 'guest']).default('user') });
@@ -56,9 +69,16 @@ export function accountRoutes(services: Services): AnyRoute[] {
         method: 'POST',
         path: `${CLIENT_V3}/register`,
         auth: 'none',
-        schema: registerBody,
+        schema: anyObject,
         query: registerQuery,
-        async handler({ body, query, req }) {
+        async handler({ body: raw, query, req }) {
+          if (query.kind === 'guest') {
+            const body = validateBody(guestRegisterBody, raw);
+            const guest = { kind: 'guest', initialDeviceDisplayName: body.initial_device_display_name, inhibitLogin: false, refreshToken: false } as const;
+            const result = await accounts.register(guest, requestOrigin(req));
+            return result.session ? sessionJson(result.session) : { user_id: result.userId };
+          }
+          const body = validateBody(registerBody, raw);
           const result = await accounts.register(
             {
               kind: query.kind,
@@ -69,6 +89,7 @@ export function accountRoutes(services: Services): AnyRoute[] {
               inhibitLogin: body.inhibit_login ?? false,
               refreshToken: body.refresh_token ?? false,
               auth: body.auth,
+              guestAccessToken: body.guest_access_token,
             },
             requestOrigin(req),
           );

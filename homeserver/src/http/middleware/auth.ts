@@ -7,10 +7,14 @@ import type { Request } from 'express';
 import type { Requester, RequestOrigin } from '../../services/accounts/index.js';
 import type { Services } from '../../services/registry.js';
 import type { MountOptions } from '../route.js';
+import { requireGuestAllowed } from './guest-access.js';
 
 declare module '../route.js' {
   interface AuthKinds {
-    /** A valid access token is required: 401 `M_MISSING_TOKEN` / `M_UNKNOWN_TOKEN` otherwise. */
+    /**
+     * A valid access token is required: 401 `M_MISSING_TOKEN` / `M_UNKNOWN_TOKEN` otherwise; a guest's token only on
+     * the endpoints of guest-access.ts (403 `M_GUEST_ACCESS_FORBIDDEN` otherwise).
+     */
     user: Requester;
     /** An access token may be given (then it must be valid); `undefined` when none was. */
     optionalUser: Requester | undefined;
@@ -26,7 +30,13 @@ declare module '../route.js' {
 export function createAuthenticators(services: Services): MountOptions['authenticators'] {
   const { accounts } = services;
   return {
-    user: (req) => accounts.authenticate(accessTokenOf(req), requestOrigin(req)),
+    user: async (req) => {
+      const requester = await accounts.authenticate(accessTokenOf(req), requestOrigin(req));
+      // Guests reach only the spec's guest endpoints; deeper rules (joining only can_join rooms) are the services'.
+      if (requester.isGuest) requireGuestAllowed(req.method, req.path);
+      return requester;
+    },
+    // A guest's token is accepted here like any other: these endpoints serve anyone, even without a token.
     optionalUser: async (req) => {
       const token = accessTokenOf(req);
       return token === undefined ? undefined : accounts.authenticate(token, requestOrigin(req));

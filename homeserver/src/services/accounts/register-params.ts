@@ -20,6 +20,8 @@ export interface RegisterParams {
   initialDeviceDisplayName?: string;
   inhibitLogin: boolean;
   refreshToken: boolean;
+  /** The guest account this registration upgrades (checked against `guest_access_token` when remembered). */
+  upgradesGuest?: string;
 }
 
 type StoredParams = Omit<RegisterParams, 'passwordHash'>;
@@ -32,7 +34,8 @@ function carriesParams(request: RegisterRequest): boolean {
     request.deviceId !== undefined ||
     request.initialDeviceDisplayName !== undefined ||
     request.inhibitLogin ||
-    request.refreshToken
+    request.refreshToken ||
+    request.guestAccessToken !== undefined
   );
 }
 
@@ -41,10 +44,15 @@ function carriesParams(request: RegisterRequest): boolean {
  * stand). NOTSPEC: the spec asks clients to send the same body on every request; like Synapse we accept a later
  * request that carries only `auth`.
  */
-export async function rememberParams(context: AccountsContext, request: RegisterRequest): Promise<Record<string, string> | void> {
+export async function rememberParams(
+  context: AccountsContext,
+  request: RegisterRequest,
+  upgradesGuest?: string,
+): Promise<Record<string, string> | void> {
   if (!carriesParams(request)) return;
   const stored: StoredParams = {
     ...(request.username !== undefined ? { username: request.username } : {}),
+    ...(upgradesGuest !== undefined ? { upgradesGuest } : {}),
     ...(request.deviceId !== undefined ? { deviceId: request.deviceId } : {}),
     ...(request.initialDeviceDisplayName !== undefined ? { initialDeviceDisplayName: request.initialDeviceDisplayName } : {}),
     inhibitLogin: request.inhibitLogin,

@@ -8,10 +8,11 @@ import { MatrixError } from '../../matrix-error.js';
 import type { UiaSessionRecord } from '../../storage/index.js';
 import { userIdFor, type AccountsContext } from './context.js';
 import { checkDeviceDisplayName } from './device-names.js';
+import { createGuests } from './guests.js';
 import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
-import { outcomeFromJson, outcomeJson, recallParams, rememberParams } from './register-params.js';
+import { outcomeFromJson, outcomeJson, recallParams, rememberParams, type RegisterParams } from './register-params.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
 
 /** Longest password accepted; scrypt handles any length, this only bounds the work per request. */
@@ -30,6 +31,7 @@ export interface Registration {
 
 export function createRegistration(context: AccountsContext, sessions: Sessions): Registration {
   const { storage, clock } = context;
+  const guests = createGuests(context, sessions);
 
   function ensureOpen(): void {
     if (context.config.registration.mode === 'closed') throw new MatrixError(403, 'M_FORBIDDEN', 'Registration is disabled');
@@ -83,20 +85,31 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
     return { userId: outcome.userId, session };
   }
 
-  /** `prepare` of the registration's UIA: the username must be free, and the request's parameters are kept. */
-  async function prepareSession(request: RegisterRequest): Promise<Record<string, string> | void> {
-    if (request.username !== undefined) await ensureAvailable(userIdForUsername(request.username));
-    return rememberParams(context, request);
+  /**
+   * `prepare` of the registration's UIA: the username must be free (or be the guest's being upgraded), and the
+   * request's parameters are kept.
+   */
+  async function prepareSession(request: RegisterRequest, upgradesGuest: string | undefined): Promise<Record<string, string> | void> {
+    if (request.username !== undefined && upgradesGuest === undefined) await ensureAvailable(userIdForUsername(request.username));
+    return rememberParams(context, request, upgradesGuest);
+  }
+
+  /** The account of a completed registration: the upgraded guest, or a new account. */
+  async function finishAccount(params: RegisterParams): Promise<string> {
+    if (params.upgradesGuest === undefined) {
+      return createAccount(params.username === undefined ? undefined : userIdForUsername(params.username), params.passwordHash);
+    }
+    await guests.upgrade(params.upgradesGuest, params.passwordHash);
+    return params.upgradesGuest;
   }
 
   return {
     async register(request, origin) {
-      if (request.kind === 'guest') {
-        // Guest access is optional; M_GUEST_ACCESS_FORBIDDEN is the spec's answer when it is off.
-        throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
-      }
+      if (request.kind === 'guest') return guests.register({ initialDeviceDisplayName: request.initialDeviceDisplayName }, origin);
       ensureOpen();
       if (request.username !== undefined) userIdForUsername(request.username);
+      const upgradesGuest =
+        request.guestAccessToken === undefined ? undefined : await guests.upgradeTarget(request.guestAccessToken, request.username);
       checkDeviceDisplayName(context, request.initialDeviceDisplayName);
       if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
         throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
@@ -110,7 +123,7 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
         auth: request.auth,
         flows: flows(),
         stages,
-        prepare: () => prepareSession(request),
+        prepare: () => prepareSession(request, upgradesGuest),
       });
       if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
       const params = recallParams(uia.data);
@@ -119,7 +132,7 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
       await context.uia.finish(uia.sessionId);
       let userId: string;
       try {
-        userId = await createAccount(params.username === undefined ? undefined : userIdForUsername(params.username), params.passwordHash);
+        userId = await finishAccount(params);
       } catch (error) {
         await releaseToken(uia.data);
         await context.uia.abandon(uia.sessionId);
@@ -127,8 +140,11 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
       }
       const tokenHash = uia.data[TOKEN_DATA_KEY];
       if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
-      context.logger.info({ userId }, 'registered a new account');
-      await context.hooks.registered.emit({ userId });
+      // An upgraded guest keeps its profile and rooms: it was registered when the guest was.
+      if (params.upgradesGuest === undefined) {
+        context.logger.info({ userId }, 'registered a new account');
+        await context.hooks.registered.emit({ userId });
+      }
 
       const session = params.inhibitLogin
         ? null

@@ -110,6 +110,7 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
       return { userId, isGuest: user.isGuest, isAdmin: user.isAdmin, deactivated: user.deactivatedTs !== null, createdTs: user.createdTs };
     },
     userExists: async (userId) => (await store.getUser(userId)) !== null,
+    guestsAmong: (userIds) => store.guestsAmong(userIds),
     isDeactivated: async (userId) => (await store.getUser(userId))?.deactivatedTs != null,
 
     onRegistered: (listener) => context.hooks.registered.add(listener),

@@ -63,6 +63,8 @@ export interface RegisterRequest {
   refreshToken: boolean;
   /** The UIA `auth` dictionary, if any. */
   auth?: JsonObject;
+  /** Upgrades the guest account this access token belongs to (`username` must be its localpart). */
+  guestAccessToken?: string;
 }
 
 /** POST /register's answer: a session, or only the user ID with `inhibit_login`. */
@@ -203,6 +205,8 @@ export interface AccountsService {
   /** A local account, or null. */
   getUser(userId: string): Promise<{ userId: string; isGuest: boolean; isAdmin: boolean; deactivated: boolean; createdTs: number } | null>;
   userExists(userId: string): Promise<boolean>;
+  /** Which of these users are guest accounts. */
+  guestsAmong(userIds: readonly string[]): Promise<string[]>;
   isDeactivated(userId: string): Promise<boolean>;
 
   /** Called after an account is created (e.g. to set the default display name). */

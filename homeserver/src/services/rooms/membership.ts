@@ -6,6 +6,7 @@
 import { canonicalJson, isValidRoomAlias, isValidRoomId, isValidUserId, type JsonObject } from '@parley/federation';
 import { MatrixError } from '../../matrix-error.js';
 import { requireRoomVersion, type RoomsContext } from './context.js';
+import { requireGuestsMayJoin } from './guest-access.js';
 import { sendLocalEvent } from './local-event.js';
 import { memberContent } from './profile.js';
 import type { JoinOptions, MembershipOptions, RoomRequester } from './types.js';
@@ -79,6 +80,7 @@ export async function join(
   const roomId = await resolveRoomIdOrAlias(ctx, roomIdOrAlias);
   // NOTSPEC: joining a room this server does not know needs federation (make_join/send_join), not built yet.
   await requireRoomVersion(ctx, ctx.deps.storage, roomId);
+  await requireGuestsMayJoin(ctx, requester, roomId);
   const content = await joinContent(ctx, requester.userId, options);
   const current = await ctx.deps.storage.roomState.getMembership(roomId, requester.userId);
   // A join that changes nothing (same content) sends no event.

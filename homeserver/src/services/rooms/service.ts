@@ -6,6 +6,7 @@ import type { RoomsService } from './api.js';
 import { DEFAULT_REDACTION_RETENTION_MS, requireRoomVersion, type RoomsContext } from './context.js';
 import { createRoom } from './create.js';
 import { strippedState, toClientEvents } from './format.js';
+import { evictGuestsAfter } from './guest-access.js';
 import { createKeyedMutex } from './keyed-mutex.js';
 import { LruMap, MAX_CACHED_EVENTS, MAX_CACHED_TIPS } from './caches.js';
 import { ban, forget, invite, join, kick, knock, leave, unban } from './membership.js';
@@ -53,6 +54,8 @@ export function createRoomsServiceImpl(deps: CoreDeps, callbacks: RoomsCallbacks
     versions: new Map(),
   };
   const { storage } = deps;
+  // A room that stops allowing guests loses its local guests (awaited: once the change is answered, they are out).
+  ctx.listeners.add((event) => evictGuestsAfter(ctx, event));
   // Without shared job claims (unit tests) nothing starts it: tests call purgeExpiredRedactions themselves.
   const purge = deps.jobs === undefined ? { stop: () => undefined } : startRedactionPurge(ctx);
 

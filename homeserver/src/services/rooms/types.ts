@@ -14,6 +14,8 @@ export interface RoomRequester {
   userId: string;
   deviceId: string | null;
   accessTokenId: number | string;
+  /** A guest account (https://spec.matrix.org/v1.19/client-server-api/#guest-access); absent means a full account. */
+  isGuest?: boolean;
 }
 
 /** A membership state of `m.room.member`. https://spec.matrix.org/v1.19/client-server-api/#mroommember */
@@ -230,6 +232,8 @@ export interface RoomsCallbacks {
    * redacting its own events (suspension.ts). Default: nobody is.
    */
   isSuspended?(userId: string): Promise<boolean>;
+  /** Which of these local users are guest accounts, made to leave rooms that stop allowing guests. Default: none. */
+  guestsAmong?(userIds: readonly string[]): Promise<string[]>;
 }
 
 /** Tunables, from config. */

@@ -26,6 +26,27 @@ forEachDatabase('AccountStore', (storage) => {
     expect(await storage().accounts.getUser(other)).not.toBeNull();
   });
 
+  it('numbers guests without repeats, lists guests and upgrades a guest once', async () => {
+    const store = storage().accounts;
+    const numbers = await Promise.all([store.nextGuestNumber(), store.nextGuestNumber(), store.nextGuestNumber()]);
+    expect(new Set(numbers).size).toBe(3);
+    expect(await store.nextGuestNumber()).toBeGreaterThan(Math.max(...numbers));
+    const guest = `@${fresh('g')}:test`;
+    const full = `@${fresh('u')}:test`;
+    await store.createUser({ userId: guest, passwordHash: null, createdTs: 1, isGuest: true });
+    await store.createUser({ userId: full, passwordHash: null, createdTs: 1, isGuest: false });
+    expect(await store.guestsAmong([guest, full, `@${fresh('nobody')}:test`, guest])).toEqual([guest]);
+    const tokenHash = hash();
+    await store.addAccessToken({ tokenHash, userId: guest, deviceId: null, createdTs: 1, expiresTs: null, refreshTokenId: null });
+    expect((await store.findAccessToken(tokenHash))?.isGuest).toBe(true);
+    expect(await store.upgradeGuest(guest, 'h')).toBe(true);
+    expect(await store.upgradeGuest(guest, 'other')).toBe(false);
+    expect(await store.upgradeGuest(full, 'h')).toBe(false);
+    expect(await store.getUser(guest)).toMatchObject({ isGuest: false, passwordHash: 'h' });
+    expect((await store.findAccessToken(tokenHash))?.isGuest).toBe(false);
+    expect(await store.guestsAmong([guest])).toEqual([]);
+  });
+
   it('deactivation forgets the password and shows on the token owner', async () => {
     const store = storage().accounts;
     const userId = `@${fresh('u')}:test`;

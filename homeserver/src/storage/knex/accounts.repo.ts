@@ -15,6 +15,9 @@ import { transaction } from './tx.js';
 
 type Row = Record<string, unknown>;
 
+/** The `localpart_counters` row guest user IDs are numbered from. */
+const GUEST_COUNTER = 'guest';
+
 export function createAccountStore(ctx: SqlContext): AccountStore {
   const { db } = ctx;
   return {
@@ -50,6 +53,34 @@ export function createAccountStore(ctx: SqlContext): AccountStore {
       };
       if (Object.keys(update).length === 0) return (await db('users').where({ user_id: userId }).first('user_id')) !== undefined;
       return (await db('users').where({ user_id: userId }).update(update)) > 0;
+    },
+
+    async nextGuestNumber() {
+      const rows: { value: unknown }[] = await db('localpart_counters')
+        .insert({ name: GUEST_COUNTER, value: 1 })
+        .onConflict('name')
+        .merge({ value: db.raw('?? + 1', ['localpart_counters.value']) })
+        .returning('value');
+      const row = rows[0];
+      if (row === undefined) throw new Error('guest counter upsert returned no row');
+      return toInteger(row.value);
+    },
+
+    async upgradeGuest(userId, passwordHash) {
+      const updated = await db('users')
+        .where({ user_id: userId, is_guest: true })
+        .whereNull('deactivated_ts')
+        .update({ is_guest: false, password_hash: passwordHash });
+      return updated > 0;
+    },
+
+    async guestsAmong(userIds) {
+      const found: string[] = [];
+      for (const batch of chunks([...new Set(userIds)])) {
+        const rows: { user_id: string }[] = await db('users').select('user_id').whereIn('user_id', batch).where({ is_guest: true });
+        found.push(...rows.map((row) => row.user_id));
+      }
+      return found;
     },
 
     async ensureDevice(device) {

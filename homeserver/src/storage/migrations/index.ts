@@ -24,6 +24,7 @@ import * as m0017 from './0017_push_counters.js';
 import * as m0018 from './0018_topological_order.js';
 import * as m0021 from './0021_openid_tokens.js';
 import * as m0022 from './0022_account_moderation.js';
+import * as m0024 from './0024_guests.js';
 
 /** A migration: a unique, sortable name and its schema change. */
 export interface Migration {
@@ -33,7 +34,7 @@ export interface Migration {
 }
 
 /** All migrations, oldest first. Names are recorded in `knex_migrations`; never rename one. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017, m0018, m0021, m0022];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017, m0018, m0021, m0022, m0024];
 
 /** Hands {@link MIGRATIONS} to knex's migrator. */
 export const migrationSource: Knex.MigrationSource<Migration> = {
