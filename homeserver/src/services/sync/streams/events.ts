@@ -55,7 +55,9 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
         if (since === null || context.fullState || newlyJoined) {
           plans.push({
             roomId: membership.roomId,
-            from: since ?? 0,
+            // A room joined since `since` comes as in an initial sync: its newest events, whenever they were sent
+            // (history visibility then decides which the user sees), `limited` when there are more.
+            from: since === null || newlyJoined ? 0 : since,
             to,
             stateMode: 'full',
             includeOwnMember: true,
