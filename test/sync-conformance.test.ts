@@ -219,6 +219,21 @@ forEachDialect('sync conformance: presence', (server) => {
     expect(presenceOf(initial, alice).map((event) => (event.content as Json).presence)).toEqual(['online']);
   });
 
+  it('an initial sync leaves out users known to be offline; an incremental sync sends them going offline', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const roomId = await createRoom(server(), alice, { preset: 'public_chat' });
+    await joinRoom(server(), bob, roomId);
+    await ok(api(server(), 'PUT', `/presence/${enc(bob.userId)}/status`, bob, { presence: 'online' }), 'online');
+    const start = await sync(server(), alice);
+    expect(presenceOf(start, bob).map((event) => (event.content as Json).presence)).toEqual(['online']);
+    await ok(api(server(), 'PUT', `/presence/${enc(bob.userId)}/status`, bob, { presence: 'offline' }), 'offline');
+    const next = await sync(server(), alice, { since: start.next_batch as string });
+    expect(presenceOf(next, bob).map((event) => (event.content as Json).presence)).toEqual(['offline']);
+    expect(presenceOf(await sync(server(), alice), bob)).toEqual([]);
+    expect((await status(alice, bob)).presence).toBe('offline');
+  });
+
   it("a co-member's presence change wakes a waiting sync at once", async () => {
     const alice = await register('alice');
     const bob = await register('bob');
