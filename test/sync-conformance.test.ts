@@ -240,8 +240,20 @@ forEachDialect('sync conformance: presence', (server) => {
     const roomId = await createRoom(server(), alice, { preset: 'public_chat' });
     await joinRoom(server(), bob, roomId);
     const start = await sync(server(), alice);
-    const began = Date.now();
-    const waiting = sync(server(), alice, { since: start.next_batch as string, timeout: 20_000 });
+    expect(presenceOf(start, bob)).toEqual([]);
+
+    // bob's client starts syncing: he comes online.
+    let began = Date.now();
+    let waiting = sync(server(), alice, { since: start.next_batch as string, timeout: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sync(server(), bob, { timeout: 0 });
+    const online = await waiting;
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(presenceOf(online, bob).map((event) => (event.content as Json).presence)).toEqual(['online']);
+
+    // He sets a status message.
+    began = Date.now();
+    waiting = sync(server(), alice, { since: online.next_batch as string, timeout: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await ok(api(server(), 'PUT', `/presence/${enc(bob.userId)}/status`, bob, { presence: 'online', status_msg: 'here' }), 'set');
     const next = await waiting;

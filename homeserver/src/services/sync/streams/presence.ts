@@ -14,8 +14,8 @@ export async function collectPresence(port: PresencePort | undefined, context: S
   const candidates = events
     .map((event) => ({ event, type: String(event.type ?? 'm.presence'), sender: typeof event.sender === 'string' ? event.sender : undefined }))
     .filter((item) => item.sender === undefined || !context.ignoredUsers.has(item.sender))
-    // A client starting afresh takes everyone for offline: an initial sync sends only the others who are not (the
-    // user's own presence always comes). Incremental syncs send every change, going offline included.
+    // NOTSPEC: a client starting afresh takes everyone for offline: an initial sync sends only the others who are
+    // not (the user's own presence always comes). Incremental syncs send every change, going offline included.
     .filter((item) => !initial || item.sender === context.userId || !isOffline(item.event));
   context.response.presence.events.push(...filterEvents(context.filter.presence, candidates).map((item) => item.event));
 }
