@@ -145,6 +145,18 @@ forEachDialect('sync conformance: summary and lazy-loaded members', (server) => 
     expect(memberKeys(joined(fourth, roomId))).toEqual([bob.userId]);
   });
 
+  it('sends the heroes in the incremental sync where the room loses its name', async () => {
+    const { alice, others, roomId } = await roomOfFour({ name: 'Soon unnamed' });
+    const start = await sync(server(), alice, { filter: lazy() });
+    expect(joined(start, roomId).summary['m.heroes']).toBeUndefined();
+    await ok(api(server(), 'PUT', `/rooms/${enc(roomId)}/state/m.room.name/`, alice, { name: '' }), 'unname');
+    const next = await sync(server(), alice, { filter: lazy(), since: start.next_batch as string });
+    expect(new Set(joined(next, roomId).summary['m.heroes'] as string[])).toEqual(new Set(others.map((user) => user.userId)));
+    // The heroes' member events this device lacks come along: dave's join was the initial sync's timeline.
+    const [bob, carol] = others as [TestUser, TestUser];
+    expect(new Set(memberKeys(joined(next, roomId)))).toEqual(new Set([bob.userId, carol.userId]));
+  });
+
   it('sends the member counts of an incremental sync whose membership changed', async () => {
     const { alice, roomId } = await roomOfFour({ name: 'Counts' });
     const start = await sync(server(), alice, { filter: lazy() });

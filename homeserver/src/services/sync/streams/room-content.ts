@@ -53,6 +53,8 @@ export interface RoomContent<E = JsonObject> {
 }
 
 const HERO_COUNT = 5;
+/** State that decides whether a room has heroes (it has none while it has a name or a canonical alias). */
+const SUMMARY_NAMING_TYPES: ReadonlySet<string> = new Set(['m.room.name', 'm.room.canonical_alias']);
 
 export interface RoomContentDeps {
   sources: SyncSources;
@@ -95,9 +97,11 @@ export async function buildRoomContent(
     stateEvents = [];
   }
 
-  const membersChanged = page.events.some((event) => event.type === 'm.room.member') || stateEvents.some(isMember);
+  // Members change the counts and heroes; a name or canonical alias set or removed decides whether heroes come.
+  const changesSummary = (event: StoredEvent) => isMember(event) || (event.stateKey !== null && SUMMARY_NAMING_TYPES.has(event.type));
+  const summaryChanged = page.events.some(changesSummary) || stateEvents.some(changesSummary);
   let summary: RoomSummary = {};
-  if (plan.forceSummary || membersChanged) {
+  if (plan.forceSummary || summaryChanged) {
     const endState = needsStartState
       ? applyStateEvents(startState, page.events)
       : await rooms.getStateAtPosition(plan.roomId, plan.to);
