@@ -81,8 +81,10 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   });
   // Sending an event is pro-active activity (coalesced in presence); remote users' presence comes over federation.
   // NOTSPEC: best-effort, not a durable reader: a crash between the commit and this call only loses a presence bump.
+  // NOTSPEC: membership events (joins, profile changes) are not activity: a user who joined rooms but never synced
+  // or acted stays unknown (offline) instead of coming down online to every co-member of a large room.
   rooms.onEventPersisted(async (event) => {
-    if (!event.sender.endsWith(`:${deps.serverName}`)) return;
+    if (!event.sender.endsWith(`:${deps.serverName}`) || event.type === 'm.room.member') return;
     await presence.markActive(event.sender).catch((error: unknown) => deps.logger.warn({ err: error }, 'presence update failed'));
   });
   // Push formats /notifications events like every other event read (rooms' formatter, called only after both exist).

@@ -55,7 +55,9 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
         if (since === null || context.fullState || newlyJoined) {
           plans.push({
             roomId: membership.roomId,
-            from: since ?? 0,
+            // A room joined since `since` comes as in an initial sync: its newest events, whenever they were sent
+            // (history visibility then decides which the user sees), `limited` when there are more.
+            from: since === null || newlyJoined ? 0 : since,
             to,
             stateMode: 'full',
             includeOwnMember: true,
@@ -108,7 +110,7 @@ export async function collectRoomEvents(deps: EventsProviderDeps, context: SyncC
   const built = await buildRooms(deps, context, [...plans, ...leftPlans]);
   for (const plan of plans) {
     const content = built.get(plan.roomId);
-    if (!content) continue;
+    if (!content || (plan.stateMode === 'delta' && isEmptyContent(content))) continue;
     const entry = joinedRoomEntry(context, plan.roomId);
     entry.timeline = content.timeline;
     entry.summary = content.summary;
@@ -182,6 +184,20 @@ async function findRoomsWithEvents(deps: EventsProviderDeps, roomIds: readonly s
   const { withEvents, unknown } = deps.buffer.roomsWithEvents(roomIds, since, to);
   if (unknown.length > 0) for (const roomId of await deps.storage.sync.getRoomsWithEvents(unknown, since, to)) withEvents.add(roomId);
   return withEvents;
+}
+
+/**
+ * Nothing the client may see changed: every new event was hidden (an ignored sender, history visibility, the
+ * filter). Such a room is left out of an incremental sync, so it does not end a long-poll with an empty entry.
+ */
+function isEmptyContent(content: RoomContent): boolean {
+  return (
+    content.timeline.events.length === 0 &&
+    !content.timeline.limited &&
+    content.state.length === 0 &&
+    (content.stateAfter?.length ?? 0) === 0 &&
+    Object.keys(content.summary).length === 0
+  );
 }
 
 /** An empty page still needs a `prev_batch`: the end of the range. */

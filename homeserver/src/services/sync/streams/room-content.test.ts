@@ -28,13 +28,23 @@ describe('room summary', () => {
       member('@me:hs', 'join'),
       ...['a', 'b', 'c', 'd', 'e', 'f'].map((name) => member(`@${name}:hs`, name === 'c' ? 'invite' : 'join')),
       member('@gone:hs', 'leave'),
-      stateEvent('m.room.name', '', { name: 'x' }),
+      stateEvent('m.room.name', '', { name: '' }),
     ];
     expect(roomSummary(state, '@me:hs')).toEqual({
       'm.heroes': ['@a:hs', '@b:hs', '@c:hs', '@d:hs', '@e:hs'],
       'm.joined_member_count': 6,
       'm.invited_member_count': 1,
     });
+  });
+
+  it('leaves the heroes out of a room with a name or a canonical alias', () => {
+    const members = [member('@me:hs', 'join'), member('@a:hs', 'join')];
+    const counts = { 'm.joined_member_count': 2, 'm.invited_member_count': 0 };
+    expect(roomSummary([...members, stateEvent('m.room.name', '', { name: 'x' })], '@me:hs')).toEqual(counts);
+    expect(roomSummary([...members, stateEvent('m.room.canonical_alias', '', { alias: '#x:hs' })], '@me:hs')).toEqual(counts);
+    // An empty alias or an alias event with only alt_aliases does not name the room.
+    const unnamed = [...members, stateEvent('m.room.canonical_alias', '', { alias: '', alt_aliases: ['#y:hs'] })];
+    expect(roomSummary(unnamed, '@me:hs')['m.heroes']).toEqual(['@a:hs']);
   });
 
   it('falls back to left and banned members when nobody else is joined or invited', () => {

@@ -53,6 +53,8 @@ export interface RoomContent<E = JsonObject> {
 }
 
 const HERO_COUNT = 5;
+/** State that decides whether a room has heroes (it has none while it has a name or a canonical alias). */
+const SUMMARY_NAMING_TYPES: ReadonlySet<string> = new Set(['m.room.name', 'm.room.canonical_alias']);
 
 export interface RoomContentDeps {
   sources: SyncSources;
@@ -95,9 +97,11 @@ export async function buildRoomContent(
     stateEvents = [];
   }
 
-  const membersChanged = page.events.some((event) => event.type === 'm.room.member') || stateEvents.some(isMember);
+  // Members change the counts and heroes; a name or canonical alias set or removed decides whether heroes come.
+  const changesSummary = (event: StoredEvent) => isMember(event) || (event.stateKey !== null && SUMMARY_NAMING_TYPES.has(event.type));
+  const summaryChanged = page.events.some(changesSummary) || stateEvents.some(changesSummary);
   let summary: RoomSummary = {};
-  if (plan.forceSummary || membersChanged) {
+  if (plan.forceSummary || summaryChanged) {
     const endState = needsStartState
       ? applyStateEvents(startState, page.events)
       : await rooms.getStateAtPosition(plan.roomId, plan.to);
@@ -176,11 +180,13 @@ async function selectStateEvents(
   const kept = filtered.filter((event) => !isMember(event) || gapMembers || wanted.has(event.stateKey ?? ''));
 
   // Senders whose member event the state does not carry (an incremental sync) and that this device may not
-  // have been sent yet: look them up at the start of the timeline.
+  // have been sent yet (or all of them with include_redundant_members): look them up at the start of the timeline.
   const deviceKey = `${context.userId}|${context.deviceId ?? context.accessTokenId}`;
+  const redundantAllowed = filter.include_redundant_members === true;
   const present = new Set(kept.filter(isMember).map((event) => event.stateKey ?? ''));
   const missing = [...wanted].filter(
-    (userId) => !present.has(userId) && (plan.stateMode === 'full' || !deps.lazyMembers.knows(deviceKey, plan.roomId, userId)),
+    (userId) =>
+      !present.has(userId) && (plan.stateMode === 'full' || redundantAllowed || !deps.lazyMembers.knows(deviceKey, plan.roomId, userId)),
   );
   if (missing.length > 0 && eventMatches(filter, { type: 'm.room.member' })) {
     const state = input.startState.length > 0 ? input.startState : await deps.sources.rooms.getStateAtPosition(plan.roomId, input.startPosition);
@@ -189,7 +195,6 @@ async function selectStateEvents(
     }
   }
 
-  const redundantAllowed = filter.include_redundant_members === true;
   const result = kept.filter(
     (event) =>
       !isMember(event) ||
@@ -251,25 +256,36 @@ async function stateAfterDelta(deps: RoomContentDeps, context: SyncContext, plan
 }
 
 /**
- * `m.heroes` (up to 5 joined or invited members other than the user, by stream order; left and banned ones when
- * there are none) and the member counts.
+ * The member counts and, only when the room has neither a name nor a canonical alias (clients then name it after
+ * them), `m.heroes`: up to 5 joined or invited members other than the user, by stream order; left and banned ones
+ * when there are none. Lazy loading sends the heroes' member events, so a named room's are not sent for nothing.
  * https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync_response-200_roomsummary
  */
 export function roomSummary(state: readonly StoredEvent[], userId: string): RoomSummary {
   const members = state.filter(isMember).sort((a, b) => a.streamOrdering - b.streamOrdering);
   const membershipOf = (event: StoredEvent) => (event.pdu.content as { membership?: unknown }).membership;
-  const joined = members.filter((event) => membershipOf(event) === 'join');
-  const invited = members.filter((event) => membershipOf(event) === 'invite');
+  const counts: RoomSummary = {
+    'm.joined_member_count': members.filter((event) => membershipOf(event) === 'join').length,
+    'm.invited_member_count': members.filter((event) => membershipOf(event) === 'invite').length,
+  };
+  if (hasNameOrAlias(state)) return counts;
   const others = (events: StoredEvent[]) => events.map((event) => event.stateKey ?? '').filter((id) => id !== userId);
   let heroes = others(members.filter((event) => ['join', 'invite'].includes(membershipOf(event) as string)));
   if (heroes.length === 0) {
     heroes = others(members.filter((event) => ['leave', 'ban'].includes(membershipOf(event) as string)));
   }
-  return {
-    'm.heroes': heroes.slice(0, HERO_COUNT),
-    'm.joined_member_count': joined.length,
-    'm.invited_member_count': invited.length,
-  };
+  return { 'm.heroes': heroes.slice(0, HERO_COUNT), ...counts };
+}
+
+/** Whether `m.room.name` has a non-empty `name` or `m.room.canonical_alias` a non-empty `alias`. */
+function hasNameOrAlias(state: readonly StoredEvent[]): boolean {
+  const nonEmpty = (type: string, key: string) =>
+    state.some((event) => event.type === type && event.stateKey === '' && isNonEmptyString((event.pdu.content as Record<string, unknown>)[key]));
+  return nonEmpty('m.room.name', 'name') || nonEmpty('m.room.canonical_alias', 'alias');
+}
+
+function isNonEmptyString(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
 }
 
 /** Client events (or raw PDUs for `event_format: federation`), cut to `event_fields`. */
