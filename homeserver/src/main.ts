@@ -15,6 +15,7 @@ import {
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-error.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
@@ -142,6 +143,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     },
     app,
   );
+  server.on('clientError', answerClientErrors(logger));
   let port: number;
   try {
     port = await listen(server, config.listen.port, config.listen.bind);
