@@ -107,8 +107,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const jobs = createBackgroundJobs({ leases: storage.leases, clock, logger }, { leaseTtlMs: config.jobs.lease_ttl_ms });
   const services = createServices(
     { config, storage, notifier, clock, logger, serverName: config.server_name, signingKey, jobs },
-    // Password checks (/login and UIA) share the login limit, per account and per address.
-    { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
+    {
+      // Password checks (/login and UIA) share the login limit, per account and per address.
+      attemptLimiter: attemptLimiterFrom(rateLimiter, 'login'),
+      // Only accounts created (and failed registration stages) count against the register limit, per address.
+      registrationLimiter: attemptLimiterFrom(rateLimiter, 'register'),
+    },
   );
   attachRateLimiter(services, rateLimiter);
   // Work a crash (or another process) left: each durable reader carries on from its stored position.

@@ -12,6 +12,7 @@ import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
 import { outcomeFromJson, outcomeJson, recallParams, rememberParams } from './register-params.js';
+import { chargeRegistration, runsStage, type RegistrationCharge } from './registration-limit.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
 
 /** Longest password accepted; scrypt handles any length, this only bounds the work per request. */
@@ -91,56 +92,12 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
   return {
     async register(request, origin) {
-      if (request.kind === 'guest') {
-        // Guest access is optional; M_GUEST_ACCESS_FORBIDDEN is the spec's answer when it is off.
-        throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
-      }
-      ensureOpen();
-      if (request.username !== undefined) userIdForUsername(request.username);
-      checkDeviceDisplayName(context, request.initialDeviceDisplayName);
-      if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
-        throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
-      }
-
-      await context.uia.expireSessions((session) => releaseToken(session.data));
-      const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
-      const uia = await context.uia.authenticate({
-        operation: 'POST /register',
-        userId: null,
-        auth: request.auth,
-        flows: flows(),
-        stages,
-        prepare: () => prepareSession(request),
-      });
-      if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
-      const params = recallParams(uia.data);
-
-      // Claimed before the account is created: two requests completing one session cannot both register.
-      await context.uia.finish(uia.sessionId);
-      let userId: string;
+      const charge = chargeRegistration(context.registrationAttempts, origin);
       try {
-        userId = await createAccount(params.username === undefined ? undefined : userIdForUsername(params.username), params.passwordHash);
-      } catch (error) {
-        await releaseToken(uia.data);
-        await context.uia.abandon(uia.sessionId);
-        throw error;
+        return await registerCounted(request, origin, charge);
+      } finally {
+        await charge.settle();
       }
-      const tokenHash = uia.data[TOKEN_DATA_KEY];
-      if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
-      context.logger.info({ userId }, 'registered a new account');
-      await context.hooks.registered.emit({ userId });
-
-      const session = params.inhibitLogin
-        ? null
-        : await sessions.issue({
-            userId,
-            deviceId: params.deviceId,
-            displayName: params.initialDeviceDisplayName,
-            refreshable: params.refreshToken,
-            origin,
-          });
-      await context.uia.complete(uia.sessionId, outcomeJson({ userId, deviceId: session?.deviceId ?? null, refreshToken: params.refreshToken }));
-      return { userId, session };
     },
 
     async checkUsernameAvailable(username) {
@@ -155,6 +112,68 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
     releaseSession: (session) => releaseToken(session.data),
   };
+
+  /**
+   * Registration, counted against the `register` limit only when it creates an account or a stage fails (see
+   * registration-limit.ts). A request that runs a stage takes its point before the stage, so guesses are limited
+   * before they are checked; one that only completes an already finished session takes it before the account is
+   * created, so a 429 leaves the session as it was for the retry.
+   */
+  async function registerCounted(request: RegisterRequest, origin: RequestOrigin, charge: RegistrationCharge): Promise<RegisterResult> {
+    if (request.kind === 'guest') {
+      // Guest access is optional; M_GUEST_ACCESS_FORBIDDEN is the spec's answer when it is off.
+      throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
+    }
+    ensureOpen();
+    if (request.username !== undefined) userIdForUsername(request.username);
+    checkDeviceDisplayName(context, request.initialDeviceDisplayName);
+    if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
+      throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
+    }
+
+    await context.uia.expireSessions((session) => releaseToken(session.data));
+    if (runsStage(request.auth)) await charge.take();
+    const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: charge.keepOnFailure(registrationTokenStage(context)) };
+    const uia = await context.uia.authenticate({
+      operation: 'POST /register',
+      userId: null,
+      auth: request.auth,
+      flows: flows(),
+      stages,
+      prepare: () => prepareSession(request),
+    });
+    if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
+    const params = recallParams(uia.data);
+    await charge.take();
+
+    // Claimed before the account is created: two requests completing one session cannot both register.
+    await context.uia.finish(uia.sessionId);
+    let userId: string;
+    try {
+      userId = await createAccount(params.username === undefined ? undefined : userIdForUsername(params.username), params.passwordHash);
+    } catch (error) {
+      await releaseToken(uia.data);
+      await context.uia.abandon(uia.sessionId);
+      throw error;
+    }
+    charge.keep();
+    const tokenHash = uia.data[TOKEN_DATA_KEY];
+    if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
+    context.logger.info({ userId }, 'registered a new account');
+    await context.hooks.registered.emit({ userId });
+
+    const session = params.inhibitLogin
+      ? null
+      : await sessions.issue({
+          userId,
+          deviceId: params.deviceId,
+          displayName: params.initialDeviceDisplayName,
+          refreshable: params.refreshToken,
+          origin,
+        });
+    await context.uia.complete(uia.sessionId, outcomeJson({ userId, deviceId: session?.deviceId ?? null, refreshToken: params.refreshToken }));
+    return { userId, session };
+  }
 
   /** Gives back the pending registration token use a session's data holds, if any. */
   async function releaseToken(data: UiaSessionRecord['data']): Promise<void> {
