@@ -15,6 +15,7 @@ import {
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
 import { createApp } from './http/app.js';
+import { answerClientErrors } from './http/client-error.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import { createServerKeys } from './services/federation/index.js';
@@ -111,8 +112,12 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const jobs = createBackgroundJobs({ leases: storage.leases, clock, logger }, { leaseTtlMs: config.jobs.lease_ttl_ms });
   const services = createServices(
     { config, storage, notifier, clock, logger, serverName: config.server_name, signingKey, jobs },
-    // Password checks (/login and UIA) share the login limit, per account and per address.
-    { attemptLimiter: attemptLimiterFrom(rateLimiter, 'login') },
+    {
+      // Password checks (/login and UIA) share the login limit, per account and per address.
+      attemptLimiter: attemptLimiterFrom(rateLimiter, 'login'),
+      // Only accounts created (and failed registration stages) count against the register limit, per address.
+      registrationLimiter: attemptLimiterFrom(rateLimiter, 'register'),
+    },
   );
   attachRateLimiter(services, rateLimiter);
   // Derived rows an older version (which wrote them after commit) left undone, before any new write moves the
@@ -148,6 +153,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     },
     app,
   );
+  server.on('clientError', answerClientErrors(logger));
   let port: number;
   try {
     port = await listen(server, config.listen.port, config.listen.bind);

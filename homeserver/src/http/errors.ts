@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log.js';
+import { sendJson } from './json-response.js';
 
 export { MatrixError, type MatrixErrorBody } from '../matrix-error.js';
 import { MatrixError } from '../matrix-error.js';
@@ -42,7 +43,7 @@ export function toMatrixError(error: unknown): MatrixError {
 export function sendMatrixError(res: Parameters<RequestHandler>[1], error: MatrixError): void {
   const retryAfterMs = error.extra.retry_after_ms;
   if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
-  res.status(error.status).json(error.toJSON());
+  sendJson(res, error.status, error.toJSON());
 }
 
 /**

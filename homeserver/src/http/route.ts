@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { MatrixError, methodNotAllowed } from './errors.js';
 import { DEFAULT_JSON_MAX_DEPTH, findUnsafeJson } from '../json-input.js';
 import { jsonBody } from './middleware/json.js';
+import { sendJson } from './json-response.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -183,10 +184,10 @@ function sendResult(res: Response, result: unknown): void {
     if (result.contentType === 'text') res.type('text/plain; charset=utf-8');
     res.set(result.headers);
     if (result.contentType === 'text') res.send(result.body);
-    else res.json(result.body);
+    else sendJson(res, result.status, result.body);
     return;
   }
-  res.status(200).json(result ?? {});
+  sendJson(res, 200, result ?? {});
 }
 
 /** The errcode a custom zod issue asked for via `params: { errcode }`, if any. */

@@ -41,10 +41,15 @@ export interface Services {
 export interface ServicePorts {
   /** Limits password guesses in accounts (main.ts builds it from the rate limiter). */
   attemptLimiter?: AttemptLimiter;
+  /** Limits accounts created per address in accounts (main.ts builds it from the rate limiter). */
+  registrationLimiter?: AttemptLimiter;
 }
 
 export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Services {
-  const accounts = createAccountsService(deps, { attemptLimiter: ports.attemptLimiter });
+  const accounts = createAccountsService(deps, {
+    attemptLimiter: ports.attemptLimiter,
+    registrationLimiter: ports.registrationLimiter,
+  });
   // Rooms copies the user's profile into member events; profile is built below (called only after both exist).
   const rooms = createRoomsService(
     deps,

@@ -61,10 +61,12 @@ export function accountRoutes(services: Services): AnyRoute[] {
     /**
      * POST /_matrix/client/v3/register
      * https://spec.matrix.org/v1.19/client-server-api/#post_matrixclientv3register
+     * Every request counts against `registration_requests`; only accounts created and failed stages count against
+     * `register` (the accounts service does that, see services/accounts/registration-limit.ts).
      */
     rateLimited(
       services,
-      'register',
+      'registration_requests',
       defineRoute({
         method: 'POST',
         path: `${CLIENT_V3}/register`,
@@ -104,7 +106,7 @@ export function accountRoutes(services: Services): AnyRoute[] {
      */
     rateLimited(
       services,
-      'register',
+      'registration_requests',
       defineRoute({
         method: 'GET',
         path: `${CLIENT_V3}/register/available`,
@@ -123,7 +125,7 @@ export function accountRoutes(services: Services): AnyRoute[] {
      */
     rateLimited(
       services,
-      'register',
+      'registration_requests',
       defineRoute({
         method: 'GET',
         path: `${CLIENT_V1}/register/m.login.registration_token/validity`,

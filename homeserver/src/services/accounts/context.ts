@@ -5,7 +5,7 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log.js';
 import type { Storage } from '../../storage/index.js';
-import type { DeviceChange, Listener } from './types.js';
+import type { AttemptLimiter, DeviceChange, Listener } from './types.js';
 import type { PasswordChecker, PasswordHasher } from './password-check.js';
 import type { TokenCache } from './token-cache.js';
 import type { Uia } from './uia.js';
@@ -22,6 +22,8 @@ export interface AccountsContext {
   passwords: PasswordHasher;
   /** Rate-limited password checks for /login and UIA. */
   passwordChecks: PasswordChecker;
+  /** The `register` limit: accounts created and failed registration stages, per address (registration-limit.ts). */
+  registrationAttempts: AttemptLimiter;
   /** Recently authenticated tokens (see token-cache.ts); after revoking any token call {@link revokeTokens}. */
   tokens: TokenCache;
   /**

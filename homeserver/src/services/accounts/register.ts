@@ -13,6 +13,7 @@ import { hashToken } from './secrets.js';
 import type { Sessions } from './sessions.js';
 import { DUMMY, REGISTRATION_TOKEN, TOKEN_DATA_KEY, dummyStage, registrationTokenStage, tokenUsable } from './stages.js';
 import { outcomeFromJson, outcomeJson, recallParams, rememberParams, type RegisterParams } from './register-params.js';
+import { chargeRegistration, runsStage, type RegistrationCharge } from './registration-limit.js';
 import type { RegisterRequest, RegisterResult, RequestOrigin } from './types.js';
 
 /** Longest password accepted; scrypt handles any length, this only bounds the work per request. */
@@ -105,58 +106,12 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
   return {
     async register(request, origin) {
-      if (request.kind === 'guest') return guests.register({ initialDeviceDisplayName: request.initialDeviceDisplayName }, origin);
-      ensureOpen();
-      if (request.username !== undefined) userIdForUsername(request.username);
-      const upgradesGuest =
-        request.guestAccessToken === undefined ? undefined : await guests.upgradeTarget(request.guestAccessToken, request.username);
-      checkDeviceDisplayName(context, request.initialDeviceDisplayName);
-      if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
-        throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
-      }
-
-      await context.uia.expireSessions((session) => releaseToken(session.data));
-      const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: registrationTokenStage(context) };
-      const uia = await context.uia.authenticate({
-        operation: 'POST /register',
-        userId: null,
-        auth: request.auth,
-        flows: flows(),
-        stages,
-        prepare: () => prepareSession(request, upgradesGuest),
-      });
-      if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
-      const params = recallParams(uia.data);
-
-      // Claimed before the account is created: two requests completing one session cannot both register.
-      await context.uia.finish(uia.sessionId);
-      let userId: string;
+      const charge = chargeRegistration(context.registrationAttempts, origin);
       try {
-        userId = await finishAccount(params);
-      } catch (error) {
-        await releaseToken(uia.data);
-        await context.uia.abandon(uia.sessionId);
-        throw error;
+        return await registerCounted(request, origin, charge);
+      } finally {
+        await charge.settle();
       }
-      const tokenHash = uia.data[TOKEN_DATA_KEY];
-      if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
-      // An upgraded guest keeps its profile and rooms: it was registered when the guest was.
-      if (params.upgradesGuest === undefined) {
-        context.logger.info({ userId }, 'registered a new account');
-        await context.hooks.registered.emit({ userId });
-      }
-
-      const session = params.inhibitLogin
-        ? null
-        : await sessions.issue({
-            userId,
-            deviceId: params.deviceId,
-            displayName: params.initialDeviceDisplayName,
-            refreshable: params.refreshToken,
-            origin,
-          });
-      await context.uia.complete(uia.sessionId, outcomeJson({ userId, deviceId: session?.deviceId ?? null, refreshToken: params.refreshToken }));
-      return { userId, session };
     },
 
     async checkUsernameAvailable(username) {
@@ -171,6 +126,76 @@ export function createRegistration(context: AccountsContext, sessions: Sessions)
 
     releaseSession: (session) => releaseToken(session.data),
   };
+
+  /**
+   * Registration, counted against the `register` limit only when it creates an account or a stage fails (see
+   * registration-limit.ts). A request that runs a stage takes its point before the stage, so guesses are limited
+   * before they are checked; one that only completes an already finished session takes it before the account is
+   * created, so a 429 leaves the session as it was for the retry.
+   */
+  async function registerCounted(request: RegisterRequest, origin: RequestOrigin, charge: RegistrationCharge): Promise<RegisterResult> {
+    if (request.kind === 'guest') {
+      // A guest registration creates an account: it counts like one.
+      await charge.take();
+      const registered = await guests.register({ initialDeviceDisplayName: request.initialDeviceDisplayName }, origin);
+      charge.keep();
+      return registered;
+    }
+    ensureOpen();
+    if (request.username !== undefined) userIdForUsername(request.username);
+    const upgradesGuest =
+      request.guestAccessToken === undefined ? undefined : await guests.upgradeTarget(request.guestAccessToken, request.username);
+    checkDeviceDisplayName(context, request.initialDeviceDisplayName);
+    if (request.password !== undefined && request.password.length > MAX_PASSWORD_LENGTH) {
+      throw new MatrixError(400, 'M_INVALID_PARAM', 'Password is too long');
+    }
+
+    await context.uia.expireSessions((session) => releaseToken(session.data));
+    if (runsStage(request.auth)) await charge.take();
+    const stages = { [DUMMY]: dummyStage, [REGISTRATION_TOKEN]: charge.keepOnFailure(registrationTokenStage(context)) };
+    const uia = await context.uia.authenticate({
+      operation: 'POST /register',
+      userId: null,
+      auth: request.auth,
+      flows: flows(),
+      stages,
+      prepare: () => prepareSession(request, upgradesGuest),
+    });
+    if (uia.replay !== undefined) return replayRegistration(uia.replay, origin);
+    const params = recallParams(uia.data);
+    await charge.take();
+
+    // Claimed before the account is created: two requests completing one session cannot both register.
+    await context.uia.finish(uia.sessionId);
+    let userId: string;
+    try {
+      userId = await finishAccount(params);
+    } catch (error) {
+      await releaseToken(uia.data);
+      await context.uia.abandon(uia.sessionId);
+      throw error;
+    }
+    charge.keep();
+    const tokenHash = uia.data[TOKEN_DATA_KEY];
+    if (tokenHash !== undefined) await storage.accounts.adjustRegistrationToken(tokenHash, { pending: -1, completed: 1 });
+    // An upgraded guest keeps its profile and rooms: it was registered when the guest was.
+    if (params.upgradesGuest === undefined) {
+      context.logger.info({ userId }, 'registered a new account');
+      await context.hooks.registered.emit({ userId });
+    }
+
+    const session = params.inhibitLogin
+      ? null
+      : await sessions.issue({
+          userId,
+          deviceId: params.deviceId,
+          displayName: params.initialDeviceDisplayName,
+          refreshable: params.refreshToken,
+          origin,
+        });
+    await context.uia.complete(uia.sessionId, outcomeJson({ userId, deviceId: session?.deviceId ?? null, refreshToken: params.refreshToken }));
+    return { userId, session };
+  }
 
   /** Gives back the pending registration token use a session's data holds, if any. */
   async function releaseToken(data: UiaSessionRecord['data']): Promise<void> {

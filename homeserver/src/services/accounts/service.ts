@@ -35,6 +35,7 @@ export function createAccountsService(deps: CoreDeps, ports: AccountsPorts = {})
   const context: AccountsContext = {
     passwords,
     passwordChecks: createPasswordChecker(deps.storage.accounts, passwords, ports.attemptLimiter ?? UNLIMITED_ATTEMPTS),
+    registrationAttempts: ports.registrationLimiter ?? UNLIMITED_ATTEMPTS,
     storage: deps.storage,
     clock: deps.clock,
     config: deps.config,

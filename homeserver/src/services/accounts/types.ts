@@ -34,6 +34,8 @@ export interface AttemptLimiter {
 export interface AccountsPorts {
   /** Limits password guesses; unlimited when omitted. */
   attemptLimiter?: AttemptLimiter;
+  /** Limits accounts created and failed registration stages per address; unlimited when omitted. */
+  registrationLimiter?: AttemptLimiter;
 }
 
 /** Where a request came from, recorded as a device's "last seen". */
