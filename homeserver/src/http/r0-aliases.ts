@@ -199,6 +199,7 @@ function aliasMatchers(): Record<R0Endpoint['api'], RegExp> {
  * each route exists once, and a wrong method on an aliased path gets the v3 route's 405. The match is by path
  * alone for that reason. Paths that are no r0.6.1 endpoint stay as they are and end in 404 `M_UNRECOGNIZED`.
  */
+// NOTSPEC: v1.19 defines only v3 paths; r0 clients still exist and Synapse serves them too (spec/notspec.md).
 export function r0Aliases(): RequestHandler {
   const matchers = aliasMatchers();
   return (req, _res, next) => {
