@@ -1,6 +1,6 @@
 /**
- * The express application: CORS, request logging and metrics, the flat route table, then 404 and the error
- * handler. Everything it needs is passed in; it constructs no storage or services itself.
+ * The express application: CORS, request logging and metrics, the r0 aliases, the flat route table, then 404 and
+ * the error handler. Everything it needs is passed in; it constructs no storage or services itself.
  */
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config/schema.js';
@@ -11,6 +11,7 @@ import { matrixErrorHandler, unrecognizedEndpoint } from './errors.js';
 import { federationKeyRoutes } from './federation/keys.js';
 import { federationVersionRoutes, type ServerSoftware } from './federation/version.js';
 import { measureRequests, metricsRoutes, type HttpMetrics } from './metrics.js';
+import { r0Aliases } from './r0-aliases.js';
 import { Reply, defineRoute, mountRoutes, type AnyRoute, type MountOptions } from './route.js';
 import { wellKnownRoutes } from './well-known.js';
 
@@ -56,6 +57,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(requestContext(deps));
   app.use(measureRequests(deps.metrics));
   app.use(cors());
+  // Before the router: r0.6.1 paths become their v3 paths, so each route is mounted once.
+  app.use(r0Aliases());
 
   const routes: AnyRoute[] = [
     ...healthRoutes(),

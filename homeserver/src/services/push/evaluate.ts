@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue } from '@parley/federation';
 import { compileGlob, compileLiteral, globMatchesWhole, globMatchesWords, type GlobBudget } from './glob.js';
 import { lookupPath } from './paths.js';
+import { LEGACY_MENTION_RULES } from './ruleset.js';
 import {
   PUSH_RULE_KINDS,
   type PushAction,
@@ -199,6 +200,21 @@ export function ruleMatches(
   }
 }
 
+/** Whether the event's content has an `m.mentions` property (of any value). */
+export function hasMentions(event: JsonObject): boolean {
+  const content = event.content;
+  return typeof content === 'object' && content !== null && !Array.isArray(content) && Object.hasOwn(content, 'm.mentions');
+}
+
+/**
+ * Whether `rule` is one of the legacy mention rules, which are skipped for an event with `m.mentions` ("should only
+ * be enabled if the event does not have an `m.mentions` property", v1.7 to v1.16), so a message that mentions
+ * nobody on purpose does not highlight for a name in its body.
+ */
+export function skipsLegacyRule(kind: PushRuleKind, rule: PushRule, mentions: boolean): boolean {
+  return mentions && rule.default && LEGACY_MENTION_RULES[rule.rule_id] === kind;
+}
+
 /**
  * Evaluates `ruleset` for `event` (the event as JSON: `type`, `content`, `sender`, `room_id`, `state_key`...):
  * the first enabled rule that matches, in kind order then priority order, decides. Null when none matches,
@@ -207,9 +223,11 @@ export function ruleMatches(
  */
 export function evaluatePushRules(ruleset: PushRuleset, event: JsonObject, context: PushContext): PushEvaluation | null {
   const budget = evaluationBudget();
+  const mentions = hasMentions(event);
   for (const kind of PUSH_RULE_KINDS) {
     for (const rule of ruleset[kind]) {
-      if (rule.enabled && ruleMatches(kind, rule, event, context, budget)) return evaluationOf(kind, rule);
+      if (!rule.enabled || skipsLegacyRule(kind, rule, mentions)) continue;
+      if (ruleMatches(kind, rule, event, context, budget)) return evaluationOf(kind, rule);
     }
   }
   return null;

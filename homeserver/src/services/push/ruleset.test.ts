@@ -27,7 +27,9 @@ describe('the default ruleset', () => {
       '.m.rule.invite_for_me',
       '.m.rule.member_event',
       '.m.rule.is_user_mention',
+      '.m.rule.contains_display_name',
       '.m.rule.is_room_mention',
+      '.m.rule.roomnotif',
       '.m.rule.tombstone',
       '.m.rule.reaction',
       '.m.rule.room.server_acl',
@@ -40,9 +42,28 @@ describe('the default ruleset', () => {
       '.m.rule.message',
       '.m.rule.encrypted',
     ]);
-    expect([...rules.content, ...rules.room, ...rules.sender]).toEqual([]);
+    expect(rules.content).toEqual([
+      {
+        rule_id: '.m.rule.contains_user_name',
+        default: true,
+        enabled: true,
+        pattern: 'alice',
+        actions: ['notify', { set_tweak: 'sound', value: 'default' }, { set_tweak: 'highlight' }],
+      },
+    ]);
+    expect([...rules.room, ...rules.sender]).toEqual([]);
     expect(rules.override[0]).toEqual({ rule_id: '.m.rule.master', default: true, enabled: false, conditions: [], actions: [] });
-    for (const rule of [...rules.override, ...rules.underride]) expect(rule.default).toBe(true);
+    expect(rules.override.find((rule) => rule.rule_id === '.m.rule.roomnotif')).toEqual({
+      rule_id: '.m.rule.roomnotif',
+      default: true,
+      enabled: true,
+      conditions: [
+        { kind: 'event_match', key: 'content.body', pattern: '@room' },
+        { kind: 'sender_notification_permission', key: 'room' },
+      ],
+      actions: ['notify', { set_tweak: 'highlight' }],
+    });
+    for (const rule of [...rules.override, ...rules.content, ...rules.underride]) expect(rule.default).toBe(true);
   });
 
   it('fills in the user ID', () => {
@@ -79,8 +100,27 @@ describe('the default ruleset', () => {
     expect(evaluate(mention)).toMatchObject({ ruleId: '.m.rule.is_user_mention', notify: true, highlight: true });
     const other = event('m.room.message', { body: 'hey', 'm.mentions': { user_ids: ['@carol:example.org'] } });
     expect(evaluate(other)).toMatchObject({ ruleId: '.m.rule.message', highlight: false });
-    // The v1.17 change: a display name in the body alone no longer highlights.
-    expect(evaluate(event('m.room.message', { body: 'Alice!' }))?.highlight).toBe(false);
+  });
+
+  it('highlights a display name, localpart or @room in the body only when the event has no m.mentions', () => {
+    // Legacy rules (deprecated in v1.7): for messages from clients that do not send m.mentions.
+    expect(evaluate(event('m.room.message', { body: 'Alice!' }))).toMatchObject({ ruleId: '.m.rule.contains_display_name', highlight: true });
+    expect(evaluate(event('m.room.message', { body: 'ping alice' }), { displayName: 'Queen' })).toMatchObject({
+      ruleId: '.m.rule.contains_user_name',
+      highlight: true,
+    });
+    expect(evaluate(event('m.room.message', { body: '@room look' }), { senderPowerLevel: 50 })).toMatchObject({ ruleId: '.m.rule.roomnotif', highlight: true });
+    expect(evaluate(event('m.room.message', { body: '@room look' }), { senderPowerLevel: 0 })?.highlight).toBe(false);
+    // With m.mentions (even empty) only the intentional-mention rules decide: no highlight, no double notification.
+    for (const body of ['Alice!', 'ping alice', '@room look']) {
+      const result = evaluate(event('m.room.message', { body, 'm.mentions': {} }), { senderPowerLevel: 50 });
+      expect({ body, ruleId: result?.ruleId, highlight: result?.highlight }).toEqual({ body, ruleId: '.m.rule.message', highlight: false });
+    }
+    const mentioned = evaluate(event('m.room.message', { body: 'Alice!', 'm.mentions': { user_ids: [ALICE] } }));
+    expect(mentioned).toMatchObject({ ruleId: '.m.rule.is_user_mention', highlight: true });
+    // A disabled legacy rule stays off.
+    const off = mergeRuleset(ALICE, [], [{ kind: 'override', ruleId: '.m.rule.contains_display_name', enabled: false, actions: null }]);
+    expect(evaluatePushRules(off, event('m.room.message', { body: 'Queen!' }), contextWith({ displayName: 'Queen' }))?.ruleId).toBe('.m.rule.message');
   });
 
   it('highlights @room only from senders with enough power', () => {

@@ -1,7 +1,7 @@
 /**
- * The spec's server-default push rules (v1.19: the legacy body-matching rules `.m.rule.contains_user_name`,
- * `.m.rule.contains_display_name` and `.m.rule.roomnotif` were removed in v1.17) and how a user's own rules
- * and their changes to default rules are merged with them.
+ * The spec's server-default push rules, with the legacy body-matching rules `.m.rule.contains_display_name`,
+ * `.m.rule.roomnotif` and `.m.rule.contains_user_name` that v1.17 removed (see {@link LEGACY_MENTION_RULES}), and how
+ * a user's own rules and their changes to default rules are merged with them.
  * https://spec.matrix.org/v1.19/client-server-api/#predefined-rules
  */
 import { emptyRuleset, type PushAction, type PushCondition, type PushRule, type PushRuleKind, type PushRuleset } from './types.js';
@@ -21,6 +21,28 @@ function rule(ruleId: string, conditions: PushCondition[], actions: PushAction[]
 }
 
 /**
+ * The legacy mention rules and their kinds. v1.7 deprecated them ("should only be enabled if the event does not have
+ * an `m.mentions` property"), v1.17 removed them; the evaluator skips them for an event with `m.mentions`, so an
+ * intentional mention is decided by `.m.rule.is_user_mention`/`.m.rule.is_room_mention` alone.
+ * https://spec.matrix.org/v1.16/client-server-api/#_m_rule_contains_display_name
+ */
+// NOTSPEC: kept (as in v1.16 and Synapse): clients (Element, matrix-js-sdk) still look for them, and messages from
+// clients that send no m.mentions (bots, bridges, older clients) still highlight the names they contain.
+export const LEGACY_MENTION_RULES: Readonly<Record<string, PushRuleKind>> = {
+  '.m.rule.contains_display_name': 'override',
+  '.m.rule.roomnotif': 'override',
+  '.m.rule.contains_user_name': 'content',
+};
+
+const NOTIFY_SOUND_HIGHLIGHT: PushAction[] = ['notify', SOUND_DEFAULT, HIGHLIGHT];
+
+/** The localpart of a user ID (`alice` of `@alice:example.org`). */
+export function localpartOf(userId: string): string {
+  const colon = userId.indexOf(':');
+  return userId.slice(1, colon < 0 ? undefined : colon);
+}
+
+/**
  * The default override rules for `userId`, in the spec's order.
  * https://spec.matrix.org/v1.19/client-server-api/#default-override-rules
  */
@@ -37,14 +59,20 @@ function defaultOverrideRules(userId: string): PushRule[] {
     rule(
       '.m.rule.is_user_mention',
       [{ kind: 'event_property_contains', key: 'content.m\\.mentions.user_ids', value: userId }],
-      ['notify', SOUND_DEFAULT, HIGHLIGHT],
+      NOTIFY_SOUND_HIGHLIGHT,
     ),
+    rule('.m.rule.contains_display_name', [{ kind: 'contains_display_name' }], NOTIFY_SOUND_HIGHLIGHT),
     rule(
       '.m.rule.is_room_mention',
       [
         { kind: 'event_property_is', key: 'content.m\\.mentions.room', value: true },
         { kind: 'sender_notification_permission', key: 'room' },
       ],
+      ['notify', HIGHLIGHT],
+    ),
+    rule(
+      '.m.rule.roomnotif',
+      [match('content.body', '@room'), { kind: 'sender_notification_permission', key: 'room' }],
       ['notify', HIGHLIGHT],
     ),
     rule('.m.rule.tombstone', [match('type', 'm.room.tombstone'), match('state_key', '')], ['notify', HIGHLIGHT]),
@@ -74,11 +102,19 @@ function defaultUnderrideRules(): PushRule[] {
 }
 
 /**
- * The server-default ruleset for `userId` (the user's ID fills the `[the user's Matrix ID]` placeholders).
- * The spec defines no default content, room or sender rules.
+ * The default content rule: the owner's localpart in the body, at word boundaries.
+ * https://spec.matrix.org/v1.16/client-server-api/#default-content-rules
+ */
+function defaultContentRules(userId: string): PushRule[] {
+  return [{ rule_id: '.m.rule.contains_user_name', default: true, enabled: true, pattern: localpartOf(userId), actions: NOTIFY_SOUND_HIGHLIGHT }];
+}
+
+/**
+ * The server-default ruleset for `userId` (the user's ID fills the `[the user's Matrix ID]` placeholders, its
+ * localpart the pattern of `.m.rule.contains_user_name`). There are no default room or sender rules.
  */
 export function defaultRuleset(userId: string): PushRuleset {
-  return { ...emptyRuleset(), override: defaultOverrideRules(userId), underride: defaultUnderrideRules() };
+  return { ...emptyRuleset(), override: defaultOverrideRules(userId), content: defaultContentRules(userId), underride: defaultUnderrideRules() };
 }
 
 /** The server-default rule `ruleId` of `kind`, or null when there is none. */

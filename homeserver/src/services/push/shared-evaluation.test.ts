@@ -25,15 +25,17 @@ function rulesetOf(userId: string, extras: readonly string[]): PushRuleset {
 const eventArbitrary: fc.Arbitrary<JsonObject> = fc
   .record({
     type: fc.constantFrom('m.room.message', 'm.room.member', 'm.reaction', 'm.room.encrypted', 'm.call.invite'),
-    body: fc.constantFrom('hello', 'Ann and cake', 'hi Ben', 'cy?', 'nothing'),
+    body: fc.constantFrom('hello', 'Ann and cake', 'hi Ben', 'cy?', 'nothing', 'ann: @room', 'ben.'),
+    withMentions: fc.boolean(),
     msgtype: fc.constantFrom('m.text', 'm.notice'),
     mentioned: fc.subarray(USERS),
     room: fc.boolean(),
     sender: fc.constantFrom(...USERS, '@other:hs.example'),
     stateKey: fc.constantFrom(...USERS),
   })
-  .map(({ type, body, msgtype, mentioned, room, sender, stateKey }) => {
-    const content: JsonObject = { body, msgtype, 'm.mentions': { user_ids: mentioned, room } };
+  .map(({ type, body, withMentions, msgtype, mentioned, room, sender, stateKey }) => {
+    // Without m.mentions the legacy rules (display name, localpart, @room in the body) take part.
+    const content: JsonObject = withMentions ? { body, msgtype, 'm.mentions': { user_ids: mentioned, room } } : { body, msgtype };
     if (type === 'm.room.member') content.membership = 'invite';
     const event: JsonObject = { type, content, sender, room_id: '!r:hs.example', event_id: '$e' };
     if (type === 'm.room.member') event.state_key = stateKey;
@@ -68,7 +70,8 @@ describe('shared evaluation', () => {
     expect(rulesetTemplate(ann, rulesetOf(ann, ['keyword'])).key).not.toBe(rulesetTemplate(ben, defaultRuleset(ben)).key);
     const template = rulesetTemplate(ann, defaultRuleset(ann));
     const overrideIds = defaultRuleset(ann).override.filter((_, index) => template.dependent.override[index]).map((rule) => rule.rule_id);
-    expect(overrideIds).toEqual(['.m.rule.invite_for_me', '.m.rule.is_user_mention']);
+    expect(overrideIds).toEqual(['.m.rule.invite_for_me', '.m.rule.is_user_mention', '.m.rule.contains_display_name']);
+    expect(template.dependent.content).toEqual([true]);
   });
 
   it('leaves per-user steps only for rules that may still match', () => {
@@ -77,8 +80,12 @@ describe('shared evaluation', () => {
     const room: RoomContext = { memberCount: 3, senderPowerLevel: 0, notificationPowerLevels: new Map() };
     const message = { type: 'm.room.message', content: { body: 'hi', msgtype: 'm.text' }, sender: '@x:hs.example', room_id: '!r:hs.example' };
     const plan = planFor(ann, ruleset, rulesetTemplate(ann, ruleset), message, room);
-    // The invite rule needs a member event: only the mention rule is left for each user.
-    expect(plan.steps.map((step) => ruleset[step.kind][step.index]?.rule_id)).toEqual(['.m.rule.is_user_mention']);
+    // The invite rule needs a member event: the mention rule and the legacy name rules are left for each user.
+    const stepIds = (steps: ReturnType<typeof planFor>['steps']) => steps.map((step) => ruleset[step.kind][step.index]?.rule_id);
+    expect(stepIds(plan.steps)).toEqual(['.m.rule.is_user_mention', '.m.rule.contains_display_name', '.m.rule.contains_user_name']);
     expect(plan.outcome).toMatchObject({ ruleId: '.m.rule.message', notify: true, highlight: false });
+    // With m.mentions the legacy rules are skipped for everyone.
+    const withMentions = { ...message, content: { ...message.content, 'm.mentions': {} } };
+    expect(stepIds(planFor(ann, ruleset, rulesetTemplate(ann, ruleset), withMentions, room).steps)).toEqual(['.m.rule.is_user_mention']);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Push rules evaluated once per event per distinct ruleset. Most users' rulesets differ only by their own user ID
- * (the defaults name it in `.m.rule.invite_for_me` and `.m.rule.is_user_mention`), so a ruleset is keyed by its
- * template: the ruleset with the owner's ID replaced by a placeholder. For an event, one {@link SharedPlan} per
+ * (the defaults name it in `.m.rule.invite_for_me` and `.m.rule.is_user_mention`) and localpart (the pattern of
+ * `.m.rule.contains_user_name`), so a ruleset is keyed by its template: the ruleset with the owner's ID and
+ * localpart replaced by placeholders. For an event, one {@link SharedPlan} per
  * template walks the rules that do not depend on the owner once; the rules that do (they name the owner, or use
  * `contains_display_name`) are left as a few steps checked per user before the shared outcome.
  * The result is the same as {@link evaluatePushRules} per user.
@@ -9,11 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue } from '@parley/federation';
-import { evaluationBudget, evaluationOf, conditionMatches, ruleMatches, type PushContext, type PushEvaluation } from './evaluate.js';
+import { evaluationBudget, evaluationOf, conditionMatches, hasMentions, ruleMatches, skipsLegacyRule, type PushContext, type PushEvaluation } from './evaluate.js';
+import { localpartOf } from './ruleset.js';
 import { PUSH_RULE_KINDS, type PushCondition, type PushRule, type PushRuleKind, type PushRuleset } from './types.js';
 
-/** Stands for the owner's user ID in a template (no user ID can hold a NUL). */
+/** Stand for the owner's user ID and localpart in a template (no user ID can hold a NUL). */
 const OWNER = '\u0000owner';
+const OWNER_LOCALPART = '\u0000localpart';
 
 /** A ruleset's template: its key, and which rules depend on the owner. */
 export interface RulesetTemplate {
@@ -23,25 +26,25 @@ export interface RulesetTemplate {
   dependent: Record<PushRuleKind, readonly boolean[]>;
 }
 
-/** `value` with every string equal to `userId` replaced by {@link OWNER}. */
-function templated(value: JsonValue | undefined, userId: string): JsonValue | undefined {
-  if (typeof value === 'string') return value === userId ? OWNER : value;
-  if (Array.isArray(value)) return value.map((element) => templated(element, userId) ?? null);
+/** `value` with every string equal to `userId` or its localpart replaced by {@link OWNER} / {@link OWNER_LOCALPART}. */
+function templated(value: JsonValue | undefined, userId: string, localpart = localpartOf(userId)): JsonValue | undefined {
+  if (typeof value === 'string') return value === userId ? OWNER : value === localpart ? OWNER_LOCALPART : value;
+  if (Array.isArray(value)) return value.map((element) => templated(element, userId, localpart) ?? null);
   if (value === null || typeof value !== 'object') return value;
   const result: JsonObject = {};
   for (const [key, element] of Object.entries(value)) {
-    const replaced = templated(element, userId);
+    const replaced = templated(element, userId, localpart);
     if (replaced !== undefined) result[key] = replaced;
   }
   return result;
 }
 
-/** Whether `value` holds the string `userId` anywhere. */
-function names(value: JsonValue | undefined, userId: string): boolean {
-  if (typeof value === 'string') return value === userId;
-  if (Array.isArray(value)) return value.some((element) => names(element, userId));
+/** Whether `value` holds the string `userId`, or its localpart, anywhere (exactly what {@link templated} replaces). */
+function names(value: JsonValue | undefined, userId: string, localpart = localpartOf(userId)): boolean {
+  if (typeof value === 'string') return value === userId || value === localpart;
+  if (Array.isArray(value)) return value.some((element) => names(element, userId, localpart));
   if (value === null || typeof value !== 'object') return false;
-  return Object.values(value).some((element) => names(element, userId));
+  return Object.values(value).some((element) => names(element, userId, localpart));
 }
 
 /** Whether a condition's outcome depends on the owner. */
@@ -119,6 +122,7 @@ export function planFor(owner: string, ruleset: PushRuleset, template: RulesetTe
   const budget = evaluationBudget();
   const context: PushContext = { ...room, userId: OWNER, displayName: null };
   const steps: PlanStep[] = [];
+  const mentions = hasMentions(event);
   const plan = (outcome: PushEvaluation | null): SharedPlan => ({
     steps,
     outcome,
@@ -126,7 +130,7 @@ export function planFor(owner: string, ruleset: PushRuleset, template: RulesetTe
   });
   for (const kind of PUSH_RULE_KINDS) {
     for (const [index, rule] of ruleset[kind].entries()) {
-      if (!rule.enabled) continue;
+      if (!rule.enabled || skipsLegacyRule(kind, rule, mentions)) continue;
       if (template.dependent[kind][index] === true) {
         if (!failsForEveryone(kind, rule, owner, event, context)) steps.push({ kind, index, exact: dependsExactly(kind, rule, owner) });
         continue;
