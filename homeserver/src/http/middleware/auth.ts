@@ -41,7 +41,11 @@ export function createAuthenticators(services: Services): MountOptions['authenti
       const token = accessTokenOf(req);
       return token === undefined ? undefined : accounts.authenticate(token, requestOrigin(req));
     },
-    userEvenIfLocked: (req) => accounts.authenticate(accessTokenOf(req), requestOrigin(req), { allowLocked: true }),
+    userEvenIfLocked: async (req) => {
+      const requester = await accounts.authenticate(accessTokenOf(req), requestOrigin(req), { allowLocked: true });
+      if (requester.isGuest) requireGuestAllowed(req.method, req.path);
+      return requester;
+    },
   };
 }
 

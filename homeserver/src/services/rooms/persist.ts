@@ -51,8 +51,15 @@ export const MAX_WRITES_PER_BATCH = 64;
 export interface QueuedWrite {
   roomId: string;
   fn: (session: WriteSession) => Promise<unknown>;
-  resolve(value: unknown): void;
+  /** At commit, with the work after it (listeners, publish), which runs outside the writer. */
+  resolve(value: Written<unknown>): void;
   reject(error: unknown): void;
+}
+
+/** A committed write: its result, and the after-commit work still running (awaited before answering the caller). */
+interface Written<T> {
+  result: T;
+  after: Promise<void>;
 }
 
 /**
@@ -62,7 +69,12 @@ export interface QueuedWrite {
  * write yet, in a transaction of its own.
  */
 export async function runRoomWrite<T>(ctx: RoomsContext, roomId: string | null, fn: (session: WriteSession) => Promise<T>): Promise<T> {
-  if (roomId !== null) return ctx.mutex.run(roomId, () => queueWrite(ctx, roomId, fn));
+  if (roomId !== null) {
+    // The room is held until commit; listeners run after it is released (they may write to the room again).
+    const { result, after } = await ctx.mutex.run(roomId, () => queueWrite(ctx, roomId, fn));
+    await after;
+    return result;
+  }
   const { result, session } = await transact(ctx, [], fn);
   await afterCommitLogged(ctx, session);
   return result;
@@ -82,14 +94,16 @@ export async function runPreparedRoomWrite<P, T>(ctx: RoomsContext, roomId: stri
     // Wrapped: a promise returned from the mutex's task would be awaited by it.
     return { written };
   });
-  return queued.written;
+  const { result, after } = await queued.written;
+  await after;
+  return result;
 }
 
-function queueWrite<T>(ctx: RoomsContext, roomId: string, fn: (session: WriteSession) => Promise<T>): Promise<T> {
+function queueWrite<T>(ctx: RoomsContext, roomId: string, fn: (session: WriteSession) => Promise<T>): Promise<Written<T>> {
   ctx.writeQueue ??= createBatchQueue<QueuedWrite>((jobs) => writeBatch(ctx, jobs), MAX_WRITES_PER_BATCH);
   const queue = ctx.writeQueue;
-  return new Promise<T>((resolve, reject) => {
-    queue.submit({ roomId, fn, resolve: (value) => resolve(value as T), reject });
+  return new Promise<Written<T>>((resolve, reject) => {
+    queue.submit({ roomId, fn, resolve: (value) => resolve(value as Written<T>), reject });
   });
 }
 
@@ -109,16 +123,16 @@ async function writeBatch(ctx: RoomsContext, jobs: readonly QueuedWrite[]): Prom
       return null;
     });
     if (outcome !== null) {
-      await afterCommitLogged(ctx, outcome.session);
-      jobs.forEach((job, index) => job.resolve(outcome.result[index]));
+      // Not awaited here: a listener may queue a write of its own, which this writer must be free to take.
+      const after = afterCommitLogged(ctx, outcome.session);
+      jobs.forEach((job, index) => job.resolve({ result: outcome.result[index], after }));
       return;
     }
   }
   for (const job of jobs) {
     try {
       const { result, session } = await transact(ctx, [job.roomId], job.fn);
-      await afterCommitLogged(ctx, session);
-      job.resolve(result);
+      job.resolve({ result, after: afterCommitLogged(ctx, session) });
     } catch (error) {
       job.reject(error);
     }
