@@ -131,4 +131,42 @@ forEachDialect('push rules API', (server) => {
     expect((await call(erin, 'DELETE', '/global/content/b')).body.errcode).toBe('M_NOT_FOUND');
     expect(await content()).toEqual(['c', 'e', 'a', 'd', '.m.rule.contains_user_name']);
   });
+
+  it('counts a name or @room in a body without m.mentions as a highlight, once, and never with m.mentions', async () => {
+    const alice = await registerUser(server(), uniqueLocalpart('alice'));
+    const bob = await registerUser(server(), uniqueLocalpart('bob'));
+    const carol = await registerUser(server(), uniqueLocalpart('carol'));
+    const created = await api(server(), 'POST', '/_matrix/client/v3/createRoom', { token: bob.accessToken, body: { invite: [alice.userId, carol.userId] } });
+    const roomId = created.body.room_id as string;
+    const room = encodeURIComponent(roomId);
+    for (const user of [alice, carol]) expect((await api(server(), 'POST', `/_matrix/client/v3/rooms/${room}/join`, { token: user.accessToken, body: {} })).status).toBe(200);
+    const localpart = alice.userId.slice(1, alice.userId.indexOf(':'));
+    let txn = 0;
+    const send = async (content: Record<string, unknown>): Promise<string> => {
+      const sent = await api(server(), 'PUT', `/_matrix/client/v3/rooms/${room}/send/m.room.message/t${++txn}`, { token: bob.accessToken, body: { msgtype: 'm.text', ...content } });
+      return sent.body.event_id as string;
+    };
+    const highlights = async (user: TestUser): Promise<unknown[]> => {
+      const listed = await api(server(), 'GET', '/_matrix/client/v3/notifications?only=highlight', { token: user.accessToken });
+      return (listed.body.notifications as { event: { event_id: string } }[]).map((n) => n.event.event_id);
+    };
+    const byName = await send({ body: `hey ${localpart.toUpperCase()}, look` });
+    await send({ body: `hey ${localpart}, look`, 'm.mentions': {} });
+    const byRoom = await send({ body: '@room meeting' });
+    await send({ body: '@room meeting', 'm.mentions': {} });
+    const intended = await send({ body: `hey ${localpart}`, 'm.mentions': { user_ids: [alice.userId] } });
+    expect(await highlights(alice)).toEqual([intended, byRoom, byName]);
+    // Carol is named by none of them: only @room highlights her.
+    expect(await highlights(carol)).toEqual([byRoom]);
+    const sync = await api(server(), 'GET', '/_matrix/client/v3/sync', { token: alice.accessToken });
+    const counts = ((sync.body.rooms as Record<string, Record<string, Record<string, unknown>>>).join?.[roomId])?.unread_notifications;
+    expect(counts).toEqual({ notification_count: 5, highlight_count: 3 });
+
+    // Disabled legacy rules stop highlighting (both match a localpart: the display name defaults to it).
+    for (const [kind, ruleId] of [['override', '.m.rule.contains_display_name'], ['content', '.m.rule.contains_user_name']]) {
+      expect((await call(alice, 'PUT', `/global/${kind}/${ruleId}/enabled`, { enabled: false })).status).toBe(200);
+    }
+    await send({ body: `hey ${localpart}` });
+    expect(await highlights(alice)).toEqual([intended, byRoom, byName]);
+  });
 });
