@@ -5,7 +5,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#api-standards
  */
 import { describe, expect, it } from 'vitest';
-import { R0_ENDPOINTS, type R0Endpoint } from '../homeserver/src/http/r0-aliases.js';
+import { R0_CLIENT_TREES, R0_ENDPOINTS, type R0Endpoint } from '../homeserver/src/http/r0-aliases.js';
 import { clientRoutes } from '../homeserver/src/http/routes.js';
 import type { Services } from '../homeserver/src/services/registry.js';
 import { forEachDialect, registerUser, uniqueLocalpart, type TestUser } from './support/homeserver.js';
@@ -71,13 +71,16 @@ describe('the r0 alias table', () => {
   });
 
   it('covers every v3 route of Parley that r0.6.1 had', () => {
-    const aliased = R0_ENDPOINTS.filter((e) => e.api === 'client').map((e) => new RegExp(`^${e.path.replace(/\{[^}]+\}/g, '[^/]+')}$`));
+    const aliased = [
+      ...R0_ENDPOINTS.filter((e) => e.api === 'client').map((e) => new RegExp(`^${e.path.replace(/\{[^}]+\}/g, '[^/]+')}$`)),
+      ...R0_CLIENT_TREES.map((tree) => new RegExp(`^${tree}(/.*)?$`)),
+    ];
     const v3 = clientRoutes({} as Services).filter((route) => route.path.startsWith('/_matrix/client/v3/'));
     const missing = v3
       .map((route) => {
         const path = route.path.slice('/_matrix/client/v3'.length);
         // A profile key stands for displayname and avatar_url, which r0.6.1 had; an optional segment is left out.
-        const sample = path.replace(/\{\/:[A-Za-z]+\}/g, '').replace(':keyName', 'displayname').replace(/:[A-Za-z]+/g, 'x');
+        const sample = path.replace(/\{\/[:*][A-Za-z]+\}/g, '').replace(':keyName', 'displayname').replace(/:[A-Za-z]+/g, 'x');
         return { name: `${route.method} ${path}`, sample };
       })
       .filter(({ name, sample }) => !NEW_IN_V1.some((prefix) => name.startsWith(prefix)) && !aliased.some((pattern) => pattern.test(sample)));
@@ -126,6 +129,16 @@ forEachDialect('r0 paths', (server) => {
     ] as const) {
       const response = await api(server(), method, `/_matrix/client/r0${path}`, { token: me.accessToken, body: method === 'POST' ? {} : undefined });
       expect({ path, ...outcome(response) }).toEqual({ path, status: 404, errcode: 'M_UNRECOGNIZED' });
+    }
+  });
+
+  it('serves the whole /pushrules tree, malformed paths included', async () => {
+    const me = await caller();
+    for (const path of ['/pushrules/global/override/', '/pushrules/global/override/.m.rule.master/extra']) {
+      const viaV3 = await api(server(), 'GET', `/_matrix/client/v3${path}`, { token: me.accessToken });
+      const viaR0 = await api(server(), 'GET', `/_matrix/client/r0${path}`, { token: me.accessToken });
+      expect({ path, ...outcome(viaR0) }).toEqual({ path, ...outcome(viaV3) });
+      expect(viaR0.status).not.toBe(404);
     }
   });
 

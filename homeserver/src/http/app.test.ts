@@ -108,10 +108,13 @@ describe('CORS', () => {
     }
   });
 
-  it('answers OPTIONS preflight for any path with 204', async () => {
-    const response = await fetch(`${baseUrl}/_matrix/client/v3/rooms/!a:b/send/m.room.message/1`, { method: 'OPTIONS' });
-    expect(response.status).toBe(204);
-    expect(response.headers.get('access-control-allow-methods')).toBe(CORS_HEADERS['Access-Control-Allow-Methods']);
+  it('answers OPTIONS preflight for any path with 204 and no body, r0 and unknown paths included', async () => {
+    for (const path of ['/_matrix/client/v3/rooms/!a:b/send/m.room.message/1', '/_matrix/client/r0/sync', '/no/such/path']) {
+      const response = await fetch(`${baseUrl}${path}`, { method: 'OPTIONS', headers: { Authorization: 'Bearer nonsense' } });
+      expect({ path, status: response.status, body: await response.text() }).toEqual({ path, status: 204, body: '' });
+      expect(response.headers.get('access-control-allow-methods')).toBe('GET, HEAD, POST, PUT, DELETE, OPTIONS');
+      expect(response.headers.get('access-control-allow-headers')).toBe('X-Requested-With, Content-Type, Authorization');
+    }
   });
 });
 

@@ -35,12 +35,13 @@ export interface AppDependencies {
 }
 
 /**
- * CORS headers the spec recommends on every response.
+ * CORS headers the spec recommends on every response, with `HEAD` in the methods: every GET route answers HEAD too,
+ * and "servers which support additional endpoints or methods should add those methods as well" (as Synapse does).
  * https://spec.matrix.org/v1.19/client-server-api/#web-browser-clients
  */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, DELETE, OPTIONS',
   'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization',
 };
 
@@ -88,7 +89,10 @@ function healthRoutes(): AnyRoute[] {
   return [defineRoute({ method: 'GET', path: '/health', auth: 'none', handler: () => Reply.text(200, 'OK') })];
 }
 
-/** Answers every OPTIONS (CORS preflight) with 204 and puts the CORS headers on every response. */
+/**
+ * Answers every OPTIONS (CORS preflight) with 204 and no body, before authentication or any route logic ("the server
+ * MUST NOT perform any logic defined for the endpoints"), as Synapse does; puts the CORS headers on every response.
+ */
 function cors(): RequestHandler {
   return (req, res, next) => {
     res.set(CORS_HEADERS);

@@ -174,6 +174,12 @@ export const R0_ENDPOINTS: readonly R0Endpoint[] = [
   client('GET', '/voip/turnServer'),
 ];
 
+/**
+ * Client paths whose whole subtree is aliased: r0.6.1 describes `/pushrules` as a tree to drill down into, so a
+ * malformed path in it gets the v3 answer (400), not 404.
+ */
+export const R0_CLIENT_TREES: readonly string[] = ['/pushrules'];
+
 const PREFIXES: Record<R0Endpoint['api'], { r0: string; v3: string }> = {
   client: { r0: '/_matrix/client/r0', v3: '/_matrix/client/v3' },
   media: { r0: '/_matrix/media/r0', v3: '/_matrix/media/v3' },
@@ -189,9 +195,14 @@ function pathPattern(path: string): string {
 
 /** One regex per API matching the path (no query) below its r0 prefix, for any of its r0.6.1 endpoints. */
 function aliasMatchers(): Record<R0Endpoint['api'], RegExp> {
-  const sources = (api: R0Endpoint['api']): string =>
-    [...new Set(R0_ENDPOINTS.filter((endpoint) => endpoint.api === api).map((endpoint) => pathPattern(endpoint.path)))].join('|');
-  return { client: new RegExp(`^(?:${sources('client')})$`), media: new RegExp(`^(?:${sources('media')})$`) };
+  const sources = (api: R0Endpoint['api']): string[] => [
+    ...new Set(R0_ENDPOINTS.filter((endpoint) => endpoint.api === api).map((endpoint) => pathPattern(endpoint.path))),
+  ];
+  const trees = R0_CLIENT_TREES.map((tree) => `${pathPattern(tree)}(?:/.*)?`);
+  return {
+    client: new RegExp(`^(?:${[...sources('client'), ...trees].join('|')})$`),
+    media: new RegExp(`^(?:${sources('media').join('|')})$`),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { JsonValue } from '@parley/federation';
 import { z } from 'zod';
 import type { Services } from '../../services/registry.js';
+import { MatrixError } from '../../matrix-error.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 
 const BASE = '/_matrix/client/v3/pushrules';
@@ -53,6 +54,19 @@ export function pushRulesRoutes(services: Services): AnyRoute[] {
       path: `${BASE}/:scope/`,
       auth: 'user',
       handler: ({ auth, params }) => push.getRuleset(auth.userId, params.scope ?? ''),
+    }),
+
+    /**
+     * GET /_matrix/client/v3/pushrules/global/{kind}/: the rules of one kind, as an array in priority order.
+     * The r0 spec's drill-down ("suffixing a scope to this path"), which v1.x no longer lists.
+     * https://matrix.org/docs/spec/client_server/r0.6.1#get-matrix-client-r0-pushrules
+     */
+    // NOTSPEC: not in v1.19; Synapse serves it and clients still use it.
+    defineRoute({
+      method: 'GET',
+      path: `${BASE}/:scope/:kind/`,
+      auth: 'user',
+      handler: ({ auth, params }) => push.getRulesOfKind(auth.userId, params.scope ?? '', params.kind ?? ''),
     }),
 
     /**
@@ -147,5 +161,25 @@ export function pushRulesRoutes(services: Services): AnyRoute[] {
         return {};
       },
     }),
+
+    ...malformedPathRoutes(),
   ];
+}
+
+/**
+ * Any other GET, PUT or DELETE under /pushrules (a missing rule ID, extra segments, an attribute other than
+ * `enabled` and `actions`) is 400 `M_UNRECOGNIZED`, after authentication. Mounted after every real route.
+ */
+// NOTSPEC: the spec does not say; Synapse answers such paths 400 M_UNRECOGNIZED rather than 404.
+function malformedPathRoutes(): AnyRoute[] {
+  return (['GET', 'PUT', 'DELETE'] as const).map((method) =>
+    defineRoute({
+      method,
+      path: `${BASE}{/*rest}`,
+      auth: 'user',
+      handler: () => {
+        throw new MatrixError(400, 'M_UNRECOGNIZED', 'Malformed push rule path: expected /pushrules/global/{kind}/{ruleId}[/enabled|/actions]');
+      },
+    }),
+  );
 }

@@ -53,6 +53,8 @@ export interface PushService {
   getRulesets(userId: string): Promise<{ global: PushRuleset }>;
   /** GET /pushrules/{scope}/: the ruleset of a scope (only `global`; 400 otherwise). */
   getRuleset(userId: string, scope: string): Promise<PushRuleset>;
+  /** GET /pushrules/{scope}/{kind}/: the rules of one kind, in priority order (400 for an unknown scope or kind). */
+  getRulesOfKind(userId: string, scope: string, kind: string): Promise<PushRule[]>;
   /** GET /pushrules/{scope}/{kind}/{ruleId}: 400 for an unknown scope or kind, 404 `M_NOT_FOUND` for an unknown rule. */
   getRule(userId: string, scope: string, kind: string, ruleId: string): Promise<PushRule>;
   /** PUT /pushrules/{scope}/{kind}/{ruleId}: adds or replaces a user-defined rule. */
@@ -113,6 +115,10 @@ export function createPushService(deps: CoreDeps, sources: PushSources = {}): Pu
     async getRuleset(userId, scope) {
       checkScopeAndKind(scope, 'override');
       return loadRuleset(storage, userId);
+    },
+    async getRulesOfKind(userId, scope, kind) {
+      const checkedKind = checkScopeAndKind(scope, kind);
+      return (await loadRuleset(storage, userId))[checkedKind];
     },
     async getRule(userId, scope, kind, ruleId) {
       const checkedKind = checkScopeAndKind(scope, kind);
