@@ -29,26 +29,43 @@ export function createKnexStorage(db: Database): Storage {
   return storageOn({ db: db.knex, dialect: db.dialect });
 }
 
-/** Repositories bound to `ctx.db`: the pool, or inside {@link Storage.transaction} the transaction. */
+/** Makes each repository of a {@link Storage}. */
+const REPOSITORIES: { [K in Exclude<keyof Storage, 'transaction'>]: (ctx: SqlContext) => Storage[K] } = {
+  serverKeys: createServerKeyRepository,
+  streams: createStreamPositions,
+  rooms: createRoomRepository,
+  events: createEventRepository,
+  accounts: createAccountStore,
+  roomState: createRoomStateStore,
+  ephemeral: createEphemeralStore,
+  push: createPushStore,
+  search: createSearchStore,
+  sync: createSyncStore,
+  userData: createUserDataStore,
+  keyBackup: createKeyBackupStore,
+  toDevice: createToDeviceStore,
+  e2ee: createE2eeStore,
+  streamReaders: createStreamReaderStore,
+  leases: createJobLeaseStore,
+  openIdTokens: createOpenIdTokenStore,
+};
+
+/**
+ * Repositories bound to `ctx.db`: the pool, or inside {@link Storage.transaction} the transaction. Each is made
+ * on first use: a transaction touches a few of them, and making all of them was a measurable part of a send.
+ */
 function storageOn(ctx: SqlContext): Storage {
-  return {
-    serverKeys: createServerKeyRepository(ctx),
-    streams: createStreamPositions(ctx),
-    rooms: createRoomRepository(ctx),
-    events: createEventRepository(ctx),
-    accounts: createAccountStore(ctx),
-    roomState: createRoomStateStore(ctx),
-    ephemeral: createEphemeralStore(ctx),
-    push: createPushStore(ctx),
-    search: createSearchStore(ctx),
-    sync: createSyncStore(ctx),
-    userData: createUserDataStore(ctx),
-    keyBackup: createKeyBackupStore(ctx),
-    toDevice: createToDeviceStore(ctx),
-    e2ee: createE2eeStore(ctx),
-    streamReaders: createStreamReaderStore(ctx),
-    leases: createJobLeaseStore(ctx),
-    openIdTokens: createOpenIdTokenStore(ctx),
-    transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))),
-  };
+  const storage = { transaction: (fn) => transaction(ctx.db, (trx) => fn(storageOn({ ...ctx, db: trx }))) } as Storage;
+  for (const [name, make] of Object.entries(REPOSITORIES) as [keyof typeof REPOSITORIES, (ctx: SqlContext) => unknown][]) {
+    Object.defineProperty(storage, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const repository = make(ctx);
+        Object.defineProperty(storage, name, { value: repository, enumerable: true });
+        return repository;
+      },
+    });
+  }
+  return storage;
 }
