@@ -6,7 +6,7 @@ import type { RoomsService } from './api.js';
 import { DEFAULT_REDACTION_RETENTION_MS, requireRoomVersion, type RoomsContext } from './context.js';
 import { createRoom } from './create.js';
 import { strippedState, toClientEvents } from './format.js';
-import { evictGuestsAfter } from './guest-access.js';
+import { evictGuestsAfter } from './guest-eviction.js';
 import { createKeyedMutex } from './keyed-mutex.js';
 import { LruMap, MAX_CACHED_EVENTS, MAX_CACHED_TIPS } from './caches.js';
 import { ban, forget, invite, join, kick, knock, leave, unban } from './membership.js';
