@@ -86,7 +86,10 @@ async function visibleEvents(deps: EventStreamDeps, requester: SyncRequester, ev
   return (await deps.rooms.toClientEvents(visible, requester)) as unknown as JsonObject[];
 }
 
-/** GET /events[?room_id=]: waits up to the timeout for the first visible event after `from`. */
+/**
+ * GET /events[?room_id=]: waits up to the timeout for the first visible event after `from`.
+ * NOTSPEC: room events only; presence, typing and receipts stay on /sync (the spec does not list the kinds).
+ */
 export async function streamEvents(deps: EventStreamDeps, requester: SyncRequester, params: EventStreamParams): Promise<EventStreamResponse> {
   let now = await deps.storage.streams.current('events');
   const start = parseFrom(params.from, now);

@@ -63,6 +63,7 @@ async function roomInfo(
   options: { limit: number; snapshot: Snapshot },
 ): Promise<RoomInfo> {
   const info: RoomInfo = { room_id: roomId };
+  // NOTSPEC: a peeker without a membership gets no `membership` (Synapse says `join`, which would misinform the client).
   if (membership !== undefined) info.membership = membership.membership as NonNullable<RoomInfo['membership']>;
   if (membership?.membership === 'invite') {
     const [inviteEvent] = await deps.rooms.getEvents([membership.eventId]);
