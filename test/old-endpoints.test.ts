@@ -155,6 +155,40 @@ forEachDialect('old sync endpoints and peeking', (server) => {
     expect((await call(eve, 'GET', `/events/${enc(shown)}`)).body.event_id).toBe(shown);
   });
 
+  it('GET /rooms/{roomId}/initialSync shows a former member the room as of their leaving', async () => {
+    const [alice, bob] = await Promise.all([registerUser(server(), uniqueLocalpart('alice')), registerUser(server(), uniqueLocalpart('bob'))]);
+    const roomId = await createRoom(alice, { preset: 'public_chat', initial_state: [{ type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } }] });
+    expect((await call(bob, 'POST', `/rooms/${enc(roomId)}/join`, {})).status).toBe(200);
+    await send(alice, roomId, 'while bob was here');
+    expect((await call(bob, 'POST', `/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    await send(alice, roomId, 'after bob left');
+    await call(alice, 'PUT', `/rooms/${enc(roomId)}/state/m.room.topic/`, { topic: 'new topic' });
+    const reply = await call(bob, 'GET', `/rooms/${enc(roomId)}/initialSync`);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.membership).toBe('leave');
+    expect(bodies((reply.body.messages as Json).chunk)).toEqual(['while bob was here']);
+    expect((reply.body.state as Json[]).some((event) => event.type === 'm.room.topic')).toBe(false);
+    // Nor does the event stream or the event by ID show him what came after.
+    const later = await call(alice, 'GET', `/rooms/${enc(roomId)}/messages?dir=b&limit=5`);
+    const afterId = (later.body.chunk as Json[]).find((event) => (event.content as Json).body === 'after bob left')?.event_id as string;
+    expect((await call(bob, 'GET', `/events/${enc(afterId)}`)).status).toBe(404);
+  });
+
+  it('a guest peeks into a world_readable room', async () => {
+    const alice = await registerUser(server(), uniqueLocalpart('alice'));
+    const open = await worldReadableRoom(alice);
+    await send(alice, open, 'guests welcome');
+    const guest = await api(server(), 'POST', `${V3}/register?kind=guest`, { body: {} });
+    expect(guest.status, JSON.stringify(guest.body)).toBe(200);
+    const token = guest.body.access_token as string;
+    const peek = await api(server(), 'GET', `${V3}/rooms/${enc(open)}/initialSync`, { token });
+    expect(bodies((peek.body.messages as Json).chunk)).toEqual(['guests welcome']);
+    const end = (peek.body.messages as Json).end as string;
+    const eventId = await send(alice, open, 'more');
+    const events = await api(server(), 'GET', `${V3}/events?room_id=${enc(open)}&from=${enc(end)}&timeout=0`, { token });
+    expect((events.body.chunk as Json[]).map((event) => event.event_id)).toEqual([eventId]);
+  });
+
   it('matrix-js-sdk peekInRoom shows a world_readable room and follows new events', async () => {
     const [alice, eve] = await Promise.all([registerUser(server(), uniqueLocalpart('alice')), registerUser(server(), uniqueLocalpart('eve'))]);
     const open = await worldReadableRoom(alice);
@@ -173,4 +207,4 @@ forEachDialect('old sync endpoints and peeking', (server) => {
       stopClient(client);
     }
   });
-});
+}, { config: { registration: { allow_guests: true } } });
