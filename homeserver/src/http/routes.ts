@@ -22,6 +22,7 @@ import { notificationsRoutes } from './client/notifications.js';
 import { pushRulesRoutes } from './client/pushrules.js';
 import { filterRoutes } from './client/filter.js';
 import { syncRoutes } from './client/sync.js';
+import { oldSyncRoutes } from './client/old-sync.js';
 import { roomsRoutes } from './client/rooms.js';
 import { membershipRoutes } from './client/membership.js';
 import { sendRoutes } from './client/send.js';
@@ -44,7 +45,7 @@ export function clientRoutes(services: Services): AnyRoute[] {
     ...profileRoutes(services), ...accountDataRoutes(services), ...tagsRoutes(services), ...userDirectoryRoutes(services), ...reportsRoutes(services),
     ...searchRoutes(services),
     ...pushRulesRoutes(services), ...notificationsRoutes(services),
-    ...syncRoutes(services), ...filterRoutes(services),
+    ...syncRoutes(services), ...oldSyncRoutes(services), ...filterRoutes(services),
     ...keysRoutes(services),
     ...keyBackupRoutes(services),
     ...toDeviceRoutes(services),

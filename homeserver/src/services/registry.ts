@@ -11,7 +11,7 @@ import { createPushService, type PushService } from './push/index.js';
 import { createReceiptsService, type ReceiptsService } from './receipts/index.js';
 import { createRoomsService, type RoomsService } from './rooms/index.js';
 import { createSearchService, type SearchService } from './search/index.js';
-import { createSyncService, syncSourcesFrom, type SyncService } from './sync/index.js';
+import { createOldSyncService, createSyncService, syncSourcesFrom, type OldSyncService, type SyncService } from './sync/index.js';
 import { createTypingService, type TypingService } from './typing/index.js';
 import { createKeyBackupService, type KeyBackupService } from './key-backup/index.js';
 import { createToDeviceService, type ToDeviceService } from './to-device/index.js';
@@ -24,6 +24,8 @@ export interface Services {
   accounts: AccountsService;
   rooms: RoomsService;
   sync: SyncService;
+  /** GET /events, /events/{eventId}, /initialSync, /rooms/{roomId}/initialSync (peeking). */
+  oldSync: OldSyncService;
   typing: TypingService;
   receipts: ReceiptsService;
   presence: PresenceService;
@@ -165,10 +167,11 @@ export function createServices(deps: CoreDeps, ports: ServicePorts = {}): Servic
   rooms.onEventPersisted(async (event) => {
     if (event.type === 'm.room.member' && event.stateKey !== null && !event.outlier) await sync.membershipChanged(event.roomId, event.stateKey);
   });
+  const oldSync = createOldSyncService(deps, rooms, syncSourcesFrom({ rooms, presence, profile, push }));
   const keyBackup = createKeyBackupService(deps);
   // A deactivated account's backed-up room keys go with it.
   accounts.onDeactivated(({ userId }) => keyBackup.deleteAllVersions(userId));
-  return { accounts, rooms, sync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup, streamReaders };
+  return { accounts, rooms, sync, oldSync, typing, receipts, presence, push, search, profile, e2ee, toDevice, keyBackup, streamReaders };
 }
 
 /**

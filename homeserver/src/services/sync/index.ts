@@ -15,6 +15,8 @@ export type { SyncService } from './service.js';
 export type { SyncFilter, EventFilter, RoomEventFilter } from './filter.js';
 export { syncFilterSchema, roomEventFilterSchema, DEFAULT_TIMELINE_LIMIT } from './filter.js';
 export { syncSourcesFrom, type SyncSourceServices } from './sources.js';
+export { createOldSyncService, type OldSyncService } from './old-sync.js';
+export type * from './old-types.js';
 export { formatSyncToken, parseSyncToken, SYNC_STREAMS, type SyncToken } from './token.js';
 
 /** Builds the sync service over the other domains' reads (`sources`, wired by the registry). */
