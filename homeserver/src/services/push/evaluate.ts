@@ -4,7 +4,7 @@
  * https://spec.matrix.org/v1.19/client-server-api/#push-rules
  */
 import type { JsonObject, JsonValue } from '@parley/federation';
-import { compileGlob, compileLiteral, globMatchesWhole, globMatchesWords, type GlobBudget } from './glob.js';
+import { compileGlob, compileLiteral, globMatchesWhole, globMatchesWords, mayMatch, type GlobBudget } from './glob.js';
 import { lookupPath } from './paths.js';
 import { LEGACY_MENTION_RULES } from './ruleset.js';
 import {
@@ -116,7 +116,7 @@ function containsDisplayName(event: JsonObject, context: PushContext, budget: Gl
   const name = context.displayName;
   if (name === null || name === '') return false;
   const body = lookupPath(event, 'content.body');
-  return typeof body === 'string' && globMatchesWords(compileLiteral(name), body, budget);
+  return typeof body === 'string' && mayMatch(name, body, { literal: true }) && globMatchesWords(compileLiteral(name), body, budget);
 }
 
 const MEMBER_COUNT = /^(==|<=|>=|<|>)?([0-9]+)$/;
@@ -189,7 +189,8 @@ export function ruleMatches(
   switch (kind) {
     case 'content': {
       const body = lookupPath(event, 'content.body');
-      return typeof rule.pattern === 'string' && typeof body === 'string' && globMatchesWords(compileGlob(rule.pattern), body, budget);
+      if (typeof rule.pattern !== 'string' || typeof body !== 'string') return false;
+      return mayMatch(rule.pattern, body, { literal: false }) && globMatchesWords(compileGlob(rule.pattern), body, budget);
     }
     case 'room':
       return event.room_id === rule.rule_id;

@@ -24,6 +24,21 @@ function fold(value: string): Int32Array {
   return lastFolded.codes;
 }
 
+let lastLowered: { value: string; lower: string } = { value: '', lower: '' };
+
+/**
+ * False when `glob` cannot match anywhere in `value`: one of its `?`-free pieces between `*`s is not a
+ * case-insensitive substring of it. Matching folds with the same `toLowerCase`, so this never rejects a match; it is
+ * a native substring search, cheap beside compiling and scanning, for the per-user legacy name rules that match
+ * nothing in almost every message.
+ */
+export function mayMatch(pattern: string, value: string, options: { literal: boolean }): boolean {
+  if (value !== lastLowered.value) lastLowered = { value, lower: value.toLowerCase() };
+  const { lower } = lastLowered;
+  if (options.literal) return lower.includes(pattern.toLowerCase());
+  return pattern.split('*').every((piece) => piece.includes('?') || lower.includes(piece.toLowerCase()));
+}
+
 /** Compiled patterns by source. */
 const compiled = new Map<string, StarGlob>();
 const MAX_COMPILED = 1000;
