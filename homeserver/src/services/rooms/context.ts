@@ -4,9 +4,7 @@ import { MatrixError } from '../../matrix-error.js';
 import type { Storage } from '../../storage/index.js';
 import type { CoreDeps } from '../deps.js';
 import type { BuildingBlock, LruMap, RoomTip } from './caches.js';
-import type { BatchQueue } from './group-commit.js';
 import type { KeyedMutex } from './keyed-mutex.js';
-import type { QueuedWrite } from './persist.js';
 import type { GroupCache } from './state.js';
 import type { DerivedRowsWriter, EventPersistedListener, RoomsCallbacks } from './types.js';
 
@@ -24,8 +22,6 @@ export interface RoomsContext {
   listeners: Set<EventPersistedListener>;
   /** Written in each event's transaction (see persist.ts). */
   derivedWriters: DerivedRowsWriter[];
-  /** Room writes waiting for their group-commit batch (persist.ts; created on first use). */
-  writeQueue?: BatchQueue<QueuedWrite>;
   /**
    * Per room: the tip after a local event that is queued but not committed yet, which the room's next local event
    * may build on (local-event.ts). Dropped when that event's write settles.

@@ -10,7 +10,7 @@ import { parseStateKeyString, stateKeyString, type Pdu, type RoomVersion } from 
 import type { Storage, StoredEvent } from '../../storage/index.js';
 import { buildingBlockOf, type RoomTip } from './caches.js';
 import type { RoomsContext } from './context.js';
-import { createBatchQueue } from './group-commit.js';
+import { createBatchQueue, type BatchQueue } from './group-commit.js';
 import { diffStates, loadGroup, pendingGroupCache, resolveStates, type PendingGroupCache, type StateBefore, type StateMap } from './state.js';
 import { recordRelation } from './relations-write.js';
 import { applyRedaction } from './redaction.js';
@@ -47,8 +47,11 @@ export interface PreparedRoomWrite<P, T> {
 /** Most writes in one group-commit transaction. */
 export const MAX_WRITES_PER_BATCH = 64;
 
+/** Room writes waiting for their group-commit batch, per rooms service (created on first use). */
+const writeQueues = new WeakMap<RoomsContext, BatchQueue<QueuedWrite>>();
+
 /** A room write waiting for its batch. */
-export interface QueuedWrite {
+interface QueuedWrite {
   roomId: string;
   fn: (session: WriteSession) => Promise<unknown>;
   /** At commit, with the work after it (listeners, publish), which runs outside the writer. */
@@ -100,8 +103,11 @@ export async function runPreparedRoomWrite<P, T>(ctx: RoomsContext, roomId: stri
 }
 
 function queueWrite<T>(ctx: RoomsContext, roomId: string, fn: (session: WriteSession) => Promise<T>): Promise<Written<T>> {
-  ctx.writeQueue ??= createBatchQueue<QueuedWrite>((jobs) => writeBatch(ctx, jobs), MAX_WRITES_PER_BATCH);
-  const queue = ctx.writeQueue;
+  let queue = writeQueues.get(ctx);
+  if (queue === undefined) {
+    queue = createBatchQueue<QueuedWrite>((jobs) => writeBatch(ctx, jobs), MAX_WRITES_PER_BATCH);
+    writeQueues.set(ctx, queue);
+  }
   return new Promise<Written<T>>((resolve, reject) => {
     queue.submit({ roomId, fn, resolve: (value) => resolve(value as Written<T>), reject });
   });
