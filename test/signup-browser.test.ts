@@ -72,7 +72,7 @@ describe('sign-up from a headless browser with default rate limits', () => {
     const username = uniqueLocalpart('alice').slice(0, 12);
     const password = 'correct horse battery staple';
     const steps = (await page.evaluate(
-      ([hs, user, pass]) => (window as unknown as { signUp(a: string, b: string, c: string): Promise<unknown> }).signUp(hs, user, pass),
+      ([hs, user, pass]) => (globalThis as unknown as { signUp(a: string, b: string, c: string): Promise<unknown> }).signUp(hs, user, pass),
       [homeserver.url, username, password] as const,
     )) as Step[];
 
