@@ -34,6 +34,7 @@ import { keyBackupRoutes } from './client/key-backup.js';
 import { toDeviceRoutes } from './client/to-device.js';
 import { adminRoutes } from './client/admin.js';
 import { openIdRoutes } from './client/openid.js';
+import { thirdPartyRoutes } from './client/thirdparty.js';
 import { federationOpenIdRoutes } from './federation/openid.js';
 
 export function clientRoutes(services: Services): AnyRoute[] {
@@ -49,7 +50,7 @@ export function clientRoutes(services: Services): AnyRoute[] {
     ...keysRoutes(services),
     ...keyBackupRoutes(services),
     ...toDeviceRoutes(services),
-    ...adminRoutes(services), ...openIdRoutes(services),
+    ...adminRoutes(services), ...openIdRoutes(services), ...thirdPartyRoutes(),
   ];
 }
 
